@@ -1,0 +1,775 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+/* ethdev glue: devargs, probe/remove, dev_ops, stats. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+
+#include "xennet.h"
+
+#define XENNET_ROLE_ARG "role"
+#define XENNET_DOMAIN_ARG "domain"
+#define XENNET_DOMID_ARG "domid"
+#define XENNET_DEVID_ARG "devid"
+#define XENNET_MAC_ARG "mac"
+
+static const char * const xennet_valid_args[] = {
+	XENNET_ROLE_ARG,
+	XENNET_DOMAIN_ARG,
+	XENNET_DOMID_ARG,
+	XENNET_DEVID_ARG,
+	XENNET_MAC_ARG,
+	NULL
+};
+
+/* The backend's own MAC, as Linux netback gives its vif. */
+static const struct rte_ether_addr xennet_back_mac = {
+	.addr_bytes = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff }
+};
+
+RTE_LOG_REGISTER_DEFAULT(xennet_logtype, NOTICE);
+
+struct rte_mbuf *
+xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
+{
+	struct rte_mbuf *head, *m, *seg;
+	uint32_t room;
+
+	head = rte_pktmbuf_alloc(mp);
+	if (unlikely(head == NULL))
+		return NULL;
+	head->pkt_len = len;
+	m = head;
+	for (;;) {
+		room = rte_pktmbuf_tailroom(m);
+		m->data_len = RTE_MIN(len, room);
+		len -= m->data_len;
+		if (len == 0)
+			return head;
+		seg = rte_pktmbuf_alloc(mp);
+		if (unlikely(seg == NULL)) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		m->next = seg;
+		m = seg;
+		head->nb_segs++;
+	}
+}
+
+void
+xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
+{
+	struct xennet_port *p = q->port;
+
+	q->st.errors++;
+	q->st.reason[r]++;
+	XN_LOG_RL(ERR, "%s: peer domain %ld broke the protocol: %s", p->name,
+		p->peer_domid, xennet_reason_str[r]);
+	if (__atomic_exchange_n(&p->fatal, r, __ATOMIC_RELAXED) == 0)
+		xennet_ctl_kick(p);
+}
+
+/* devargs ---------------------------------------------------------------- */
+
+static int
+xennet_set_role(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+
+	if (strcmp(value, "backend") == 0)
+		p->role = XENNET_ROLE_BACKEND;
+	else if (strcmp(value, "frontend") == 0)
+		p->role = XENNET_ROLE_FRONTEND;
+	else {
+		XN_LOG(ERR, "invalid %s=%s: use backend or frontend", key,
+			value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+xennet_set_domain(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+
+	/* Xen domain names cannot hold '/', and xenstore paths are built
+	 * from what is compared against them.
+	 */
+	if (value[0] == '\0' || strlen(value) >= sizeof(p->domain) ||
+	    strchr(value, '/') != NULL) {
+		XN_LOG(ERR, "invalid %s=%s: a guest domain name of 1 to %zu "
+			"characters without '/'", key, value,
+			sizeof(p->domain) - 1);
+		return -EINVAL;
+	}
+	strcpy(p->domain, value);
+	return 0;
+}
+
+static int
+xennet_parse_uint(const char *key, const char *value, unsigned long max,
+	unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
+	    *out > max) {
+		XN_LOG(ERR, "invalid %s=%s: a number from 0 to %lu", key,
+			value, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+xennet_set_domid(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+	unsigned long v;
+
+	if (xennet_parse_uint(key, value, DOMID_FIRST_RESERVED - 1, &v) != 0)
+		return -EINVAL;
+	p->domid_arg = v;
+	return 0;
+}
+
+static int
+xennet_set_devid(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+	unsigned long v;
+
+	if (xennet_parse_uint(key, value, INT32_MAX, &v) != 0)
+		return -EINVAL;
+	p->devid = v;
+	return 0;
+}
+
+static int
+xennet_parse_mac(const char *value, struct rte_ether_addr *mac)
+{
+	if (rte_ether_unformat_addr(value, mac) != 0 ||
+	    !rte_is_valid_assigned_ether_addr(mac))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+xennet_set_mac(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+
+	if (xennet_parse_mac(value, &p->mac) != 0) {
+		XN_LOG(ERR, "invalid %s=%s: a unicast MAC address such as "
+			"00:16:3e:00:00:01", key, value);
+		return -EINVAL;
+	}
+	p->mac_set = true;
+	return 0;
+}
+
+static int
+xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
+{
+	const char *args = rte_vdev_device_args(vdev);
+	struct rte_kvargs *kv;
+	int ret = 0;
+
+	p->role = XENNET_ROLE_FRONTEND;
+	p->domid_arg = -1;
+	if (args == NULL || args[0] == '\0')
+		return 0;
+	kv = rte_kvargs_parse(args, xennet_valid_args);
+	if (kv == NULL) {
+		XN_LOG(ERR, "%s: cannot parse \"%s\" (valid keys: role, "
+			"domain, domid, devid, mac)", rte_vdev_device_name(vdev),
+			args);
+		return -EINVAL;
+	}
+	if (rte_kvargs_process(kv, XENNET_ROLE_ARG, xennet_set_role, p) ||
+	    rte_kvargs_process(kv, XENNET_DOMAIN_ARG, xennet_set_domain, p) ||
+	    rte_kvargs_process(kv, XENNET_DOMID_ARG, xennet_set_domid, p) ||
+	    rte_kvargs_process(kv, XENNET_DEVID_ARG, xennet_set_devid, p) ||
+	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p))
+		ret = -EINVAL;
+	rte_kvargs_free(kv);
+	if (ret != 0)
+		return ret;
+
+	if (p->role == XENNET_ROLE_BACKEND &&
+	    (p->domain[0] != '\0') == (p->domid_arg >= 0)) {
+		XN_LOG(ERR, "%s: role=backend needs exactly one of %s= or %s=",
+			rte_vdev_device_name(vdev), XENNET_DOMAIN_ARG,
+			XENNET_DOMID_ARG);
+		return -EINVAL;
+	}
+	if (p->role == XENNET_ROLE_FRONTEND &&
+	    (p->domain[0] != '\0' || p->domid_arg >= 0)) {
+		XN_LOG(ERR, "%s: %s= and %s= are backend keys; a frontend "
+			"finds its backend in xenstore",
+			rte_vdev_device_name(vdev), XENNET_DOMAIN_ARG,
+			XENNET_DOMID_ARG);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* dev_ops ---------------------------------------------------------------- */
+
+static int
+xennet_dev_configure(struct rte_eth_dev *dev)
+{
+	return 0;
+}
+
+static int
+xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct xennet_port *p = dev->data->dev_private;
+
+	info->max_mac_addrs = 1;
+	info->max_rx_pktlen = XENNET_FRAME_MAX;
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	info->max_mtu = XENNET_MTU_DEFAULT;
+	info->max_rx_queues = XENNET_MAX_QUEUES;
+	info->max_tx_queues = XENNET_MAX_QUEUES;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	info->rx_desc_lim = (struct rte_eth_desc_lim){
+		.nb_max = XENNET_RX_RING_SIZE,
+		.nb_min = p->role == XENNET_ROLE_FRONTEND ?
+			XENNET_RX_BUFS_MIN : 1,
+		.nb_align = 1,
+	};
+	info->tx_desc_lim = (struct rte_eth_desc_lim){
+		.nb_max = XENNET_TX_RING_SIZE,
+		.nb_min = 1,
+		.nb_align = 1,
+	};
+	info->default_rxportconf.ring_size = XENNET_RX_RING_SIZE;
+	info->default_txportconf.ring_size = XENNET_TX_RING_SIZE;
+	info->default_rxportconf.burst_size = 32;
+	info->default_txportconf.burst_size = 32;
+	return 0;
+}
+
+static int
+xennet_dev_start(struct rte_eth_dev *dev)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	int ret;
+
+	if (dev->data->rx_queues[0] == NULL || dev->data->tx_queues[0] == NULL)
+		return -EINVAL;
+	ret = xennet_ctl_start(p);
+	if (ret != 0)
+		return ret;
+	dev->data->dev_started = 1;
+	xennet_ctl_kick(p);
+	return 0;
+}
+
+/*
+ * The connection outlives stop/start, as a netdev that is set down keeps
+ * its xenbus connection: only close hands the vif back.
+ */
+static int
+xennet_dev_stop(struct rte_eth_dev *dev)
+{
+	dev->data->dev_started = 0;
+	return 0;
+}
+
+static void
+xennet_queue_release(void *queue)
+{
+	struct xennet_queue *q = queue;
+
+	if (q == NULL)
+		return;
+	rte_free(q->segs);
+	rte_free(q->frames);
+	rte_free(q);
+}
+
+static void
+xennet_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	xennet_queue_release(dev->data->rx_queues[qid]);
+	dev->data->rx_queues[qid] = NULL;
+}
+
+static void
+xennet_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	xennet_queue_release(dev->data->tx_queues[qid]);
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static int
+xennet_dev_close(struct rte_eth_dev *dev)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	uint16_t i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	p->closing = true;
+	pthread_mutex_unlock(&p->lock);
+	xennet_ctl_stop(p);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		xennet_rx_queue_release(dev, i);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		xennet_tx_queue_release(dev, i);
+	xennet_xen_close(&p->xen);
+	pthread_mutex_destroy(&p->lock);
+	return 0;
+}
+
+static struct xennet_queue *
+xennet_queue_alloc(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+	unsigned int socket, bool with_frames)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	/* A slot may straddle mbuf segments: up to 3 pieces per slot. */
+	size_t nsegs = XENNET_BURST_MAX * (XENNET_TX_SLOTS_MAX + 1) * 3;
+	struct xennet_queue *q;
+
+	q = rte_zmalloc_socket(p->name, sizeof(*q), RTE_CACHE_LINE_SIZE,
+		socket);
+	if (q == NULL)
+		return NULL;
+	q->port = p;
+	q->qid = qid;
+	q->nb_desc = nb_desc;
+	if (p->role == XENNET_ROLE_BACKEND) {
+		q->segs = rte_zmalloc_socket(p->name,
+			nsegs * sizeof(*q->segs), RTE_CACHE_LINE_SIZE, socket);
+		if (with_frames)
+			q->frames = rte_zmalloc_socket(p->name,
+				XENNET_BURST_MAX * sizeof(*q->frames),
+				RTE_CACHE_LINE_SIZE, socket);
+		if (q->segs == NULL || (with_frames && q->frames == NULL)) {
+			xennet_queue_release(q);
+			return NULL;
+		}
+	}
+	return q;
+}
+
+static int
+xennet_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+	unsigned int socket, const struct rte_eth_rxconf *conf,
+	struct rte_mempool *mp)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	struct xennet_queue *q;
+
+	if (p->nr_nq != 0) {
+		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
+		return -EBUSY;
+	}
+	q = xennet_queue_alloc(dev, qid, nb_desc, socket, true);
+	if (q == NULL)
+		return -ENOMEM;
+	q->mp = mp;
+	dev->data->rx_queues[qid] = q;
+	return 0;
+}
+
+static int
+xennet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+	unsigned int socket, const struct rte_eth_txconf *conf)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	struct xennet_queue *q;
+
+	if (p->nr_nq != 0) {
+		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
+		return -EBUSY;
+	}
+	q = xennet_queue_alloc(dev, qid, nb_desc, socket, false);
+	if (q == NULL)
+		return -ENOMEM;
+	dev->data->tx_queues[qid] = q;
+	return 0;
+}
+
+static int
+xennet_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	/* The control thread keeps dev_link current. */
+	return 0;
+}
+
+static int
+xennet_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+{
+	struct xennet_queue *q;
+	uint16_t i;
+
+	stats->rx_nombuf = 0;
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		q = dev->data->rx_queues[i];
+		if (q == NULL)
+			continue;
+		stats->ipackets += q->st.pkts;
+		stats->ibytes += q->st.bytes;
+		stats->ierrors += q->st.errors;
+		stats->rx_nombuf += q->st.nombuf;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_ipackets[i] = q->st.pkts;
+			stats->q_ibytes[i] = q->st.bytes;
+			stats->q_errors[i] = q->st.errors;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		q = dev->data->tx_queues[i];
+		if (q == NULL)
+			continue;
+		stats->opackets += q->st.pkts;
+		stats->obytes += q->st.bytes;
+		stats->oerrors += q->st.errors;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_opackets[i] = q->st.pkts;
+			stats->q_obytes[i] = q->st.bytes;
+		}
+	}
+	return 0;
+}
+
+static int
+xennet_stats_reset(struct rte_eth_dev *dev)
+{
+	struct xennet_queue *q;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		q = dev->data->rx_queues[i];
+		if (q != NULL)
+			memset(&q->st, 0, sizeof(q->st));
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		q = dev->data->tx_queues[i];
+		if (q != NULL)
+			memset(&q->st, 0, sizeof(q->st));
+	}
+	return 0;
+}
+
+/* xstats: per-queue counters beyond the basic set, then port counters. */
+struct xennet_xstat {
+	const char *name;
+	size_t off;
+};
+
+#define XENNET_QSTAT(n) { #n, offsetof(struct xennet_qstats, n) }
+static const struct xennet_xstat xennet_qxstats[] = {
+	XENNET_QSTAT(nombuf),
+	XENNET_QSTAT(ring_full),
+	XENNET_QSTAT(peer_errors),
+	XENNET_QSTAT(copy_calls),
+	XENNET_QSTAT(copy_segs),
+	XENNET_QSTAT(copy_errors),
+	XENNET_QSTAT(notify),
+};
+
+#define XENNET_PSTAT(n) { #n, offsetof(struct xennet_port, n) }
+static const struct xennet_xstat xennet_pxstats[] = {
+	XENNET_PSTAT(connects),
+	XENNET_PSTAT(disconnects),
+	XENNET_PSTAT(fatal_errors),
+	XENNET_PSTAT(bad_xenstore),
+};
+
+/* xstat names of the drop and fatal reasons, indexed like the enum */
+static const char * const xennet_reason_xname[XENNET_R_MAX] = {
+	[XENNET_R_NONE] = NULL,
+	[XENNET_R_TOO_MANY_SLOTS] = "too_many_slots",
+	[XENNET_R_SLOT_OVERSIZE] = "slot_oversize",
+	[XENNET_R_RUNT] = "runt",
+	[XENNET_R_GSO_UNSUPPORTED] = "gso_unsupported",
+	[XENNET_R_MCAST] = "mcast_request",
+	[XENNET_R_NOT_SUPPORTED] = "not_supported",
+	[XENNET_R_IMPOSSIBLE_COUNT] = "fatal_impossible_count",
+	[XENNET_R_SLOTS_EXCEED_RING] = "fatal_slots_exceed_ring",
+	[XENNET_R_MALICIOUS_SLOTS] = "fatal_malicious_slots",
+	[XENNET_R_CROSS_PAGE] = "fatal_cross_page",
+	[XENNET_R_BAD_EXTRA] = "fatal_bad_extra",
+	[XENNET_R_BAD_GSO] = "fatal_bad_gso",
+	[XENNET_R_BAD_ID] = "fatal_bad_id",
+	[XENNET_R_BAD_RESPONSE] = "bad_response",
+};
+
+#define XENNET_NB_QXSTATS (RTE_DIM(xennet_qxstats) + XENNET_R_MAX - 1)
+
+static unsigned int
+xennet_xstats_count(struct rte_eth_dev *dev)
+{
+	return RTE_DIM(xennet_pxstats) + XENNET_NB_QXSTATS *
+		(dev->data->nb_rx_queues + dev->data->nb_tx_queues);
+}
+
+/* Walk every xstat in order, giving its name and value. */
+static unsigned int
+xennet_xstats_walk(struct rte_eth_dev *dev,
+	struct rte_eth_xstat_name *names, uint64_t *values, unsigned int n)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	unsigned int i, k = 0, r, dir;
+	struct xennet_queue *q;
+	uint16_t nq, qi;
+
+	for (i = 0; i < RTE_DIM(xennet_pxstats); i++, k++) {
+		if (k >= n)
+			return k;
+		if (names != NULL)
+			snprintf(names[k].name, sizeof(names[k].name), "%s",
+				xennet_pxstats[i].name);
+		if (values != NULL)
+			values[k] = *(uint64_t *)((char *)p +
+				xennet_pxstats[i].off);
+	}
+	for (dir = 0; dir < 2; dir++) {
+		nq = dir == 0 ? dev->data->nb_rx_queues :
+				dev->data->nb_tx_queues;
+		for (qi = 0; qi < nq; qi++) {
+			q = dir == 0 ? dev->data->rx_queues[qi] :
+				       dev->data->tx_queues[qi];
+			for (i = 0; i < XENNET_NB_QXSTATS; i++, k++) {
+				const char *nm;
+				uint64_t v = 0;
+
+				if (k >= n)
+					return k;
+				if (i < RTE_DIM(xennet_qxstats)) {
+					nm = xennet_qxstats[i].name;
+					if (q != NULL)
+						v = *(uint64_t *)((char *)&q->st +
+							xennet_qxstats[i].off);
+				} else {
+					r = i - RTE_DIM(xennet_qxstats) + 1;
+					nm = xennet_reason_xname[r];
+					if (q != NULL)
+						v = q->st.reason[r];
+				}
+				if (names != NULL)
+					snprintf(names[k].name,
+						sizeof(names[k].name),
+						"%s_q%u_%s", dir == 0 ? "rx" :
+						"tx", qi, nm);
+				if (values != NULL)
+					values[k] = v;
+			}
+		}
+	}
+	return k;
+}
+
+static int
+xennet_xstats_get_names(struct rte_eth_dev *dev,
+	struct rte_eth_xstat_name *names, unsigned int size)
+{
+	unsigned int count = xennet_xstats_count(dev);
+
+	if (names == NULL || size < count)
+		return count;
+	return xennet_xstats_walk(dev, names, NULL, count);
+}
+
+static int
+xennet_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
+	unsigned int n)
+{
+	unsigned int count = xennet_xstats_count(dev);
+	uint64_t values[count];
+	unsigned int i;
+
+	if (xstats == NULL || n < count)
+		return count;
+	xennet_xstats_walk(dev, NULL, values, count);
+	for (i = 0; i < count; i++) {
+		xstats[i].id = i;
+		xstats[i].value = values[i];
+	}
+	return count;
+}
+
+static int
+xennet_xstats_reset(struct rte_eth_dev *dev)
+{
+	struct xennet_port *p = dev->data->dev_private;
+
+	p->connects = 0;
+	p->disconnects = 0;
+	p->fatal_errors = 0;
+	p->bad_xenstore = 0;
+	return xennet_stats_reset(dev);
+}
+
+/* Filtering is the switch's job: the vif sees what it is sent. */
+static int
+xennet_promisc_nop(struct rte_eth_dev *dev)
+{
+	return 0;
+}
+
+static const struct eth_dev_ops xennet_ops = {
+	.dev_configure = xennet_dev_configure,
+	.dev_infos_get = xennet_dev_info,
+	.dev_start = xennet_dev_start,
+	.dev_stop = xennet_dev_stop,
+	.dev_close = xennet_dev_close,
+	.rx_queue_setup = xennet_rx_queue_setup,
+	.tx_queue_setup = xennet_tx_queue_setup,
+	.rx_queue_release = xennet_rx_queue_release,
+	.tx_queue_release = xennet_tx_queue_release,
+	.link_update = xennet_link_update,
+	.stats_get = xennet_stats_get,
+	.stats_reset = xennet_stats_reset,
+	.xstats_get = xennet_xstats_get,
+	.xstats_get_names = xennet_xstats_get_names,
+	.xstats_reset = xennet_xstats_reset,
+	.promiscuous_enable = xennet_promisc_nop,
+	.promiscuous_disable = xennet_promisc_nop,
+	.allmulticast_enable = xennet_promisc_nop,
+	.allmulticast_disable = xennet_promisc_nop,
+};
+
+/* probe/remove ----------------------------------------------------------- */
+
+static int
+xennet_front_read_mac(struct xennet_port *p)
+{
+	char *s = xennet_xs_read(&p->xen, "%s/mac", p->fe_path);
+	int ret;
+
+	if (s == NULL) {
+		XN_LOG(ERR, "%s: no vif %u in xenstore (%s/mac); was it "
+			"created by the toolstack?", p->name, p->devid,
+			p->fe_path);
+		return -ENODEV;
+	}
+	ret = xennet_parse_mac(s, &p->mac);
+	if (ret != 0) {
+		XN_LOG(ERR, "%s: %s/mac holds \"%s\", not a unicast MAC",
+			p->name, p->fe_path, s);
+		p->bad_xenstore++;
+	}
+	free(s);
+	return ret;
+}
+
+static int
+xennet_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct xennet_port args = { 0 };
+	struct rte_eth_dev *dev;
+	struct xennet_port *p;
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		XN_LOG(ERR, "%s: secondary processes are not supported", name);
+		return -ENOTSUP;
+	}
+	ret = xennet_parse_args(vdev, &args);
+	if (ret != 0)
+		return ret;
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*p));
+	if (dev == NULL)
+		return -ENOMEM;
+	p = dev->data->dev_private;
+	*p = args;
+	p->dev = dev;
+	p->peer_domid = -1;
+	p->ctl_kick = -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	pthread_mutex_init(&p->lock, NULL);
+
+	ret = xennet_xen_open(&p->xen, p->role == XENNET_ROLE_BACKEND);
+	if (ret != 0)
+		goto fail;
+	if (p->role == XENNET_ROLE_FRONTEND) {
+		snprintf(p->fe_path, sizeof(p->fe_path), "device/vif/%u",
+			p->devid);
+		if (!p->mac_set) {
+			ret = xennet_front_read_mac(p);
+			if (ret != 0)
+				goto fail;
+		}
+	} else if (!p->mac_set) {
+		p->mac = xennet_back_mac;
+	}
+
+	dev->data->mac_addrs = rte_zmalloc(name, sizeof(p->mac), 0);
+	if (dev->data->mac_addrs == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	rte_ether_addr_copy(&p->mac, dev->data->mac_addrs);
+	dev->dev_ops = &xennet_ops;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC |
+		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	if (p->role == XENNET_ROLE_BACKEND) {
+		dev->rx_pkt_burst = xennet_back_rx;
+		dev->tx_pkt_burst = xennet_back_tx;
+	} else {
+		dev->rx_pkt_burst = xennet_front_rx;
+		dev->tx_pkt_burst = xennet_front_tx;
+	}
+	rte_eth_dev_probing_finish(dev);
+	XN_LOG(INFO, "%s: %s for %s%s vif %u, MAC " RTE_ETHER_ADDR_PRT_FMT,
+		name, p->role == XENNET_ROLE_BACKEND ? "backend" : "frontend",
+		p->role == XENNET_ROLE_FRONTEND ? "own" :
+		p->domain[0] != '\0' ? p->domain : "domid",
+		p->role == XENNET_ROLE_BACKEND && p->domain[0] == '\0' ?
+		"" : "", p->devid, RTE_ETHER_ADDR_BYTES(&p->mac));
+	return 0;
+fail:
+	xennet_xen_close(&p->xen);
+	pthread_mutex_destroy(&p->lock);
+	rte_eth_dev_release_port(dev);
+	return ret;
+}
+
+static int
+xennet_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0; /* already closed by the application */
+	return rte_eth_dev_close(dev->data->port_id);
+}
+
+static struct rte_vdev_driver xennet_vdev_drv = {
+	.probe = xennet_probe,
+	.remove = xennet_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_xennet, xennet_vdev_drv);
+RTE_PMD_REGISTER_ALIAS(net_xennet, eth_xennet);
+RTE_PMD_REGISTER_PARAM_STRING(net_xennet,
+	XENNET_ROLE_ARG "=backend|frontend "
+	XENNET_DOMAIN_ARG "=<guest name> "
+	XENNET_DOMID_ARG "=<guest domid> "
+	XENNET_DEVID_ARG "=<vif index> "
+	XENNET_MAC_ARG "=<mac addr>");

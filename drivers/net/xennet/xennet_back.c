@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+/*
+ * Backend datapath: the guest's TX ring feeds ethdev Rx, ethdev Tx fills
+ * the guest's RX ring. Data moves with one batched grant copy per burst,
+ * as Linux netback batches its copy hypercalls.
+ */
+
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "xennet.h"
+
+/*
+ * A guest that marks a frame csum_blank leaves the L4 checksum holding only
+ * the pseudo-header sum (CHECKSUM_PARTIAL). Finish it in software so any
+ * DPDK consumer sees a valid frame, as QEMU's netback does.
+ */
+static void
+xennet_csum_complete(struct rte_mbuf *m, struct xennet_qstats *st)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t l3 = sizeof(*eh);
+	uint16_t type = eh->ether_type;
+	uint32_t l4, l4_len;
+	uint8_t proto;
+	uint16_t *field;
+	void *ip;
+
+	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		type = ((struct rte_vlan_hdr *)(eh + 1))->eth_proto;
+		l3 += sizeof(struct rte_vlan_hdr);
+	}
+	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    m->data_len >= l3 + sizeof(struct rte_ipv4_hdr)) {
+		proto = ((struct rte_ipv4_hdr *)ip)->next_proto_id;
+		l4 = l3 + rte_ipv4_hdr_len(ip);
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+		   m->data_len >= l3 + sizeof(struct rte_ipv6_hdr)) {
+		proto = ((struct rte_ipv6_hdr *)ip)->proto;
+		l4 = l3 + sizeof(struct rte_ipv6_hdr);
+	} else {
+		goto unknown;
+	}
+	if (proto == IPPROTO_TCP)
+		l4_len = sizeof(struct rte_tcp_hdr);
+	else if (proto == IPPROTO_UDP)
+		l4_len = sizeof(struct rte_udp_hdr);
+	else
+		goto unknown;
+	if (m->data_len < l4 + l4_len)
+		goto unknown;
+	field = rte_pktmbuf_mtod_offset(m, uint16_t *, l4 +
+		(proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
+					offsetof(struct rte_udp_hdr, dgram_cksum)));
+	*field = 0;
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4);
+	else
+		*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	return;
+unknown:
+	st->reason[XENNET_R_NOT_SUPPORTED]++;
+}
+
+/* Grant-copy segments moving one guest slot into an mbuf chain. */
+static unsigned int
+xennet_segs_from_slot(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
+	const struct netif_tx_request *req, uint16_t domid)
+{
+	uint32_t done = 0, len;
+	unsigned int n = 0;
+
+	while (done < req->size) {
+		len = xennet_cursor_span(c, req->size - done);
+		if (unlikely(len == 0))
+			break;
+		seg[n].source.foreign.ref = req->gref;
+		seg[n].source.foreign.offset = req->offset + done;
+		seg[n].source.foreign.domid = domid;
+		seg[n].dest.virt = xennet_cursor_ptr(c);
+		seg[n].len = len;
+		seg[n].flags = GNTCOPY_source_gref;
+		seg[n].status = GNTST_okay;
+		xennet_cursor_advance(c, len);
+		done += len;
+		n++;
+	}
+	return n;
+}
+
+uint16_t
+xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct xennet_queue *q = queue;
+	struct xennet_nq *nq = xennet_q_enter(q);
+	struct rte_mbuf *mbufs[XENNET_BURST_MAX];
+	uint16_t seg_end[XENNET_BURST_MAX];
+	struct xennet_mbuf_cursor cur;
+	struct xennet_tx_frame *f;
+	enum xennet_verdict v;
+	enum xennet_reason why;
+	netif_tx_sring_t *s;
+	unsigned int nf = 0, nsegs = 0, i, k, seg_begin;
+	uint16_t nrx = 0;
+	RING_IDX prod, cons;
+	bool ok;
+
+	if (nq == NULL)
+		return 0;
+	s = nq->txs;
+	nb_pkts = RTE_MIN(nb_pkts, XENNET_BURST_MAX);
+	prod = *(volatile RING_IDX *)&s->req_prod;
+	rte_smp_rmb();
+	cons = nq->tx_req;
+	if ((RING_IDX)(prod - cons) > XENNET_TX_RING_SIZE) {
+		xennet_fatal(q, XENNET_R_IMPOSSIBLE_COUNT);
+		goto out;
+	}
+	while (cons != prod && nf < nb_pkts) {
+		f = &q->frames[nf];
+		v = xennet_tx_frame_read(s, cons, prod, f, &why);
+		if (unlikely(v == XENNET_FRAME_FATAL)) {
+			xennet_fatal(q, why);
+			break;
+		}
+		if (unlikely(v == XENNET_FRAME_DROP)) {
+			nq->tx_rsp += xennet_tx_frame_respond(s, nq->tx_rsp, f,
+				why == XENNET_R_MCAST ? NETIF_RSP_OKAY :
+							NETIF_RSP_ERROR);
+			if (why != XENNET_R_MCAST) {
+				q->st.errors++;
+				XN_LOG_RL(WARNING, "%s: dropping guest frame: %s",
+					q->port->name, xennet_reason_str[why]);
+			}
+			q->st.reason[why]++;
+			cons += f->consumed;
+			continue;
+		}
+		mbufs[nf] = xennet_mbuf_alloc_chain(q->mp, f->len);
+		if (unlikely(mbufs[nf] == NULL)) {
+			/* Leave the frame in the ring: the guest sees back
+			 * pressure, nothing is lost.
+			 */
+			q->st.nombuf++;
+			break;
+		}
+		xennet_cursor_init(&cur, mbufs[nf]);
+		for (k = 0; k < f->nr_slots; k++)
+			nsegs += xennet_segs_from_slot(&q->segs[nsegs], &cur,
+				&f->req[k], nq->peer_domid);
+		seg_end[nf] = nsegs;
+		cons += f->consumed;
+		nf++;
+	}
+	nq->tx_req = cons;
+
+	if (nsegs != 0) {
+		q->st.copy_calls++;
+		q->st.copy_segs += nsegs;
+		if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
+			XN_LOG_RL(ERR, "%s: grant copy failed: %s",
+				q->port->name, strerror(errno));
+			for (k = 0; k < nsegs; k++)
+				q->segs[k].status = GNTST_general_error;
+		}
+	}
+	seg_begin = 0;
+	for (i = 0; i < nf; i++) {
+		ok = true;
+		for (k = seg_begin; k < seg_end[i]; k++)
+			ok &= q->segs[k].status == GNTST_okay;
+		seg_begin = seg_end[i];
+		f = &q->frames[i];
+		nq->tx_rsp += xennet_tx_frame_respond(s, nq->tx_rsp, f,
+			ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+		if (unlikely(!ok)) {
+			q->st.copy_errors++;
+			q->st.errors++;
+			XN_LOG_RL(WARNING, "%s: grant copy from guest failed "
+				"(gref %u)", q->port->name, f->req[0].gref);
+			rte_pktmbuf_free(mbufs[i]);
+			continue;
+		}
+		mbufs[i]->port = q->port->dev->data->port_id;
+		if (f->req[0].flags & NETTXF_csum_blank)
+			xennet_csum_complete(mbufs[i], &q->st);
+		else if (f->req[0].flags & NETTXF_data_validated)
+			mbufs[i]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		q->st.bytes += mbufs[i]->pkt_len;
+		pkts[nrx++] = mbufs[i];
+	}
+	q->st.pkts += nrx;
+	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->tx_rsp)) {
+		xennet_evtchn_notify(&q->port->xen, nq->evtchn);
+		q->st.notify++;
+	}
+out:
+	xennet_q_leave(q);
+	return nrx;
+}
+
+/* Grant-copy segments moving an mbuf chain into guest pages. */
+static unsigned int
+xennet_segs_to_slot(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
+	uint32_t gref, uint32_t len, uint16_t domid)
+{
+	uint32_t done = 0, n_len;
+	unsigned int n = 0;
+
+	while (done < len) {
+		n_len = xennet_cursor_span(c, len - done);
+		if (unlikely(n_len == 0))
+			break;
+		seg[n].source.virt = xennet_cursor_ptr(c);
+		seg[n].dest.foreign.ref = gref;
+		seg[n].dest.foreign.offset = done;
+		seg[n].dest.foreign.domid = domid;
+		seg[n].len = n_len;
+		seg[n].flags = GNTCOPY_dest_gref;
+		seg[n].status = GNTST_okay;
+		xennet_cursor_advance(c, n_len);
+		done += n_len;
+		n++;
+	}
+	return n;
+}
+
+uint16_t
+xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct xennet_queue *q = queue;
+	struct xennet_nq *nq = xennet_q_enter(q);
+	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	struct rte_mbuf *done[XENNET_BURST_MAX];
+	uint16_t seg_slot[XENNET_BURST_MAX * XENNET_TX_SLOTS_MAX];
+	struct netif_rx_response *rsp;
+	struct netif_rx_request req;
+	struct xennet_mbuf_cursor cur;
+	netif_rx_sring_t *s;
+	unsigned int nsegs = 0, ndone = 0, ndrop = 0, i, k, slots, n;
+	uint32_t len, chunk;
+	RING_IDX prod, cons;
+	uint16_t ntx = 0;
+
+	if (nq == NULL)
+		return 0;
+	s = nq->rxs;
+	nb_pkts = RTE_MIN(nb_pkts, XENNET_BURST_MAX);
+	prod = *(volatile RING_IDX *)&s->req_prod;
+	rte_smp_rmb();
+	cons = nq->rx_req;
+	if ((RING_IDX)(prod - cons) > XENNET_RX_RING_SIZE) {
+		xennet_fatal(q, XENNET_R_IMPOSSIBLE_COUNT);
+		goto out;
+	}
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		len = m->pkt_len;
+		slots = xennet_rx_slots_needed(len);
+		if (unlikely(len == 0 || slots > XENNET_TX_SLOTS_MAX ||
+			     (slots > 1 && !nq->peer_sg))) {
+			/* The guest can never take it: accept and drop. */
+			q->st.errors++;
+			q->st.reason[slots > 1 ? XENNET_R_NOT_SUPPORTED :
+						 XENNET_R_RUNT]++;
+			done[ndone++] = m;
+			ndrop++;
+			ntx++;
+			continue;
+		}
+		if ((RING_IDX)(prod - cons) < slots) {
+			q->st.ring_full++;
+			break;
+		}
+		xennet_cursor_init(&cur, m);
+		for (k = 0; k < slots; k++) {
+			/* The response takes the slot of the request it
+			 * answers: Linux netfront ignores response ids.
+			 */
+			memcpy(&req, (const void *)&s->ring[cons & mask].req,
+				sizeof(req));
+			rte_compiler_barrier();
+			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
+			n = xennet_segs_to_slot(&q->segs[nsegs], &cur, req.gref,
+				chunk, nq->peer_domid);
+			while (n-- > 0)
+				seg_slot[nsegs++] = cons & mask;
+			rsp = &s->ring[cons & mask].rsp;
+			rsp->id = req.id;
+			rsp->offset = 0;
+			rsp->flags = (k + 1 < slots) ? NETRXF_more_data : 0;
+			rsp->status = chunk;
+			len -= chunk;
+			cons++;
+		}
+		q->st.bytes += m->pkt_len;
+		done[ndone++] = m;
+		ntx++;
+	}
+	nq->rx_req = cons;
+	nq->rx_rsp = cons;
+
+	if (nsegs != 0) {
+		q->st.copy_calls++;
+		q->st.copy_segs += nsegs;
+		if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
+			XN_LOG_RL(ERR, "%s: grant copy failed: %s",
+				q->port->name, strerror(errno));
+			for (k = 0; k < nsegs; k++)
+				q->segs[k].status = GNTST_general_error;
+		}
+		for (k = 0; k < nsegs; k++) {
+			if (likely(q->segs[k].status == GNTST_okay))
+				continue;
+			s->ring[seg_slot[k]].rsp.status = NETIF_RSP_ERROR;
+			q->st.copy_errors++;
+			XN_LOG_RL(WARNING, "%s: grant copy to guest failed "
+				"(gref %u, status %d)", q->port->name,
+				q->segs[k].dest.foreign.ref, q->segs[k].status);
+		}
+	}
+	q->st.pkts += ntx - ndrop;
+	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->rx_rsp)) {
+		xennet_evtchn_notify(&q->port->xen, nq->evtchn);
+		q->st.notify++;
+	}
+out:
+	xennet_q_leave(q);
+	if (ndone != 0)
+		rte_pktmbuf_free_bulk(done, ndone);
+	return ntx;
+}
+
+int
+xennet_back_connect(struct xennet_port *p)
+{
+	struct xennet_xen *x = &p->xen;
+	unsigned long tx_ref, rx_ref, evtchn, val;
+	struct xennet_nq *nq;
+	int port;
+
+	if (xennet_xs_read_uint(x, &val, "%s/request-rx-copy", p->fe_path) ||
+	    val != 1) {
+		XN_LOG(ERR, "%s: frontend did not request rx-copy, the only "
+			"receive mode there is", p->name);
+		return -EOPNOTSUPP;
+	}
+	if (xennet_xs_read_uint(x, &val, "%s/multi-queue-num-queues",
+			p->fe_path) == 0 && val != 1) {
+		XN_LOG(ERR, "%s: frontend asks for %lu queues, we offer 1",
+			p->name, val);
+		return -EINVAL;
+	}
+	if (xennet_xs_read_uint(x, &tx_ref, "%s/tx-ring-ref", p->fe_path) ||
+	    xennet_xs_read_uint(x, &rx_ref, "%s/rx-ring-ref", p->fe_path) ||
+	    xennet_xs_read_uint(x, &evtchn, "%s/event-channel", p->fe_path) ||
+	    tx_ref > UINT32_MAX || rx_ref > UINT32_MAX ||
+	    evtchn > UINT32_MAX) {
+		XN_LOG(ERR, "%s: frontend %s has missing or malformed "
+			"tx-ring-ref/rx-ring-ref/event-channel", p->name,
+			p->fe_path);
+		p->bad_xenstore++;
+		return -EINVAL;
+	}
+	p->peer_rx_notify = xennet_xs_read_uint(x, &val,
+		"%s/feature-rx-notify", p->fe_path) == 0 && val == 1;
+	p->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
+		p->fe_path) == 0 && val == 1;
+
+	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
+		p->dev->device->numa_node);
+	if (nq == NULL)
+		return -ENOMEM;
+	nq->port = p;
+	nq->peer_domid = p->peer_domid;
+	nq->peer_sg = false; /* feature-sg is not offered yet */
+	nq->txs = xennet_gnt_map(x, p->peer_domid, tx_ref);
+	nq->rxs = xennet_gnt_map(x, p->peer_domid, rx_ref);
+	if (nq->txs == NULL || nq->rxs == NULL)
+		goto fail;
+	/* Attach at the frontend's state, never re-initialise its rings. */
+	if (!xennet_ring_attach_ok(nq->txs->req_prod, nq->txs->rsp_prod,
+			XENNET_TX_RING_SIZE) ||
+	    !xennet_ring_attach_ok(nq->rxs->req_prod, nq->rxs->rsp_prod,
+			XENNET_RX_RING_SIZE)) {
+		XN_LOG(ERR, "%s: frontend rings hold more requests than slots",
+			p->name);
+		p->bad_xenstore++;
+		goto fail;
+	}
+	nq->tx_req = nq->tx_rsp = nq->txs->rsp_prod;
+	nq->rx_req = nq->rx_rsp = nq->rxs->rsp_prod;
+	port = xennet_evtchn_bind(x, p->peer_domid, evtchn);
+	if (port < 0)
+		goto fail;
+	nq->evtchn = port;
+	p->nq[0] = nq;
+	p->nr_nq = 1;
+	return 0;
+fail:
+	xennet_gnt_unmap(x, nq->txs, 1);
+	xennet_gnt_unmap(x, nq->rxs, 1);
+	rte_free(nq);
+	return -EIO;
+}
+
+void
+xennet_back_release(struct xennet_port *p, struct xennet_nq *nq)
+{
+	xennet_evtchn_unbind(&p->xen, nq->evtchn);
+	xennet_gnt_unmap(&p->xen, nq->txs, 1);
+	xennet_gnt_unmap(&p->xen, nq->rxs, 1);
+	rte_free(nq);
+}

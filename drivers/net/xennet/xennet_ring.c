@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+#include <string.h>
+
+#include "xennet_ring.h"
+
+const char * const xennet_reason_str[XENNET_R_MAX] = {
+	[XENNET_R_NONE] = "none",
+	[XENNET_R_TOO_MANY_SLOTS] = "too many slots",
+	[XENNET_R_SLOT_OVERSIZE] = "slot larger than the frame's remaining size",
+	[XENNET_R_RUNT] = "frame shorter than an Ethernet header",
+	[XENNET_R_GSO_UNSUPPORTED] = "GSO not negotiated",
+	[XENNET_R_MCAST] = "multicast control request",
+	[XENNET_R_NOT_SUPPORTED] = "feature not negotiated",
+	[XENNET_R_IMPOSSIBLE_COUNT] = "impossible number of requests",
+	[XENNET_R_SLOTS_EXCEED_RING] = "frame needs more slots than requests available",
+	[XENNET_R_MALICIOUS_SLOTS] = "frame uses more than 20 follow-on slots",
+	[XENNET_R_CROSS_PAGE] = "slot crosses a page boundary",
+	[XENNET_R_BAD_EXTRA] = "missing or invalid extra info",
+	[XENNET_R_BAD_GSO] = "invalid GSO extra",
+	[XENNET_R_BAD_ID] = "response id out of range or inactive",
+	[XENNET_R_BAD_RESPONSE] = "malformed response",
+};
+
+/*
+ * Copy an entry out of shared memory once; the peer may rewrite it at any
+ * time (XSA-155), so nothing is read from the ring twice.
+ */
+#define XENNET_COPY_OUT(dst, src) do { \
+	memcpy((dst), (const void *)(src), sizeof(*(dst))); \
+	rte_compiler_barrier(); \
+} while (0)
+
+static enum xennet_verdict
+xennet_verdict_of(enum xennet_reason r)
+{
+	if (r == XENNET_R_NONE)
+		return XENNET_FRAME_OK;
+	return r >= XENNET_R_FATAL_FIRST ? XENNET_FRAME_FATAL : XENNET_FRAME_DROP;
+}
+
+/* Read a chain of extra-info entries; *idx points at the first one. */
+static enum xennet_reason
+xennet_extras_read(const union netif_tx_sring_entry *ring, unsigned int mask,
+	RING_IDX cons, RING_IDX avail, RING_IDX *idx,
+	struct netif_extra_info *extra, uint32_t *extra_mask, uint16_t *nr)
+{
+	struct netif_extra_info e;
+
+	do {
+		if (*idx >= avail)
+			return XENNET_R_BAD_EXTRA;
+		XENNET_COPY_OUT(&e, &ring[(cons + *idx) & mask]);
+		(*idx)++;
+		(*nr)++;
+		if (e.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+		    e.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+			return XENNET_R_BAD_EXTRA;
+		extra[e.type] = e;
+		*extra_mask |= 1u << e.type;
+	} while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+	return XENNET_R_NONE;
+}
+
+/* The checks Linux netback applies to a GSO extra (xenvif_set_skb_gso). */
+static enum xennet_reason
+xennet_gso_check(const struct netif_extra_info *gso)
+{
+	if (gso->u.gso.size == 0)
+		return XENNET_R_BAD_GSO;
+	if (gso->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+	    gso->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6)
+		return XENNET_R_BAD_GSO;
+	return XENNET_R_NONE;
+}
+
+enum xennet_verdict
+xennet_tx_frame_read(const netif_tx_sring_t *sring, RING_IDX cons,
+	RING_IDX prod, struct xennet_tx_frame *f, enum xennet_reason *reason)
+{
+	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
+	const union netif_tx_sring_entry *ring = sring->ring;
+	RING_IDX avail = prod - cons;
+	struct netif_tx_request txp;
+	enum xennet_reason drop = XENNET_R_NONE;
+	enum xennet_reason r;
+	unsigned int follow = 0;
+	uint16_t first_size;
+	RING_IDX idx = 0;
+	bool more;
+
+	f->nr_slots = 0;
+	f->nr_extras = 0;
+	f->nr_ids = 0;
+	f->consumed = 0;
+	f->extra_mask = 0;
+
+	if (avail == 0 || avail > XENNET_TX_RING_SIZE) {
+		r = XENNET_R_IMPOSSIBLE_COUNT;
+		goto out;
+	}
+
+	XENNET_COPY_OUT(&f->req[0], &ring[cons & mask].req);
+	idx = 1;
+	f->nr_slots = 1;
+	f->id[f->nr_ids++] = f->req[0].id;
+	f->len = f->req[0].size;
+	first_size = f->req[0].size;
+
+	if (f->req[0].flags & NETTXF_extra_info) {
+		r = xennet_extras_read(ring, mask, cons, avail, &idx, f->extra,
+			&f->extra_mask, &f->nr_extras);
+		if (r != XENNET_R_NONE)
+			goto out;
+	}
+
+	/* Follow-on slots, counted as xenvif_count_requests() does. */
+	more = f->req[0].flags & NETTXF_more_data;
+	while (more) {
+		if (idx >= avail) {
+			r = XENNET_R_SLOTS_EXCEED_RING;
+			goto out;
+		}
+		if (follow >= XENNET_TX_FATAL_FOLLOW_ON) {
+			r = XENNET_R_MALICIOUS_SLOTS;
+			goto out;
+		}
+		if (drop == XENNET_R_NONE && follow >= XENNET_TX_SLOTS_MAX)
+			drop = XENNET_R_TOO_MANY_SLOTS;
+		XENNET_COPY_OUT(&txp, &ring[(cons + idx) & mask].req);
+		idx++;
+		follow++;
+		f->id[f->nr_ids++] = txp.id;
+		if (drop == XENNET_R_NONE && txp.size > first_size)
+			drop = XENNET_R_SLOT_OVERSIZE;
+		first_size -= txp.size;
+		if ((uint32_t)txp.offset + txp.size > XENNET_PAGE_SIZE) {
+			r = XENNET_R_CROSS_PAGE;
+			goto out;
+		}
+		more = txp.flags & NETTXF_more_data;
+		if (drop == XENNET_R_NONE)
+			f->req[f->nr_slots++] = txp;
+	}
+	f->req[0].size = first_size;
+
+	if ((uint32_t)f->req[0].offset + f->req[0].size > XENNET_PAGE_SIZE &&
+	    drop == XENNET_R_NONE) {
+		r = XENNET_R_CROSS_PAGE;
+		goto out;
+	}
+	if (f->extra_mask & (1u << XEN_NETIF_EXTRA_TYPE_GSO)) {
+		r = xennet_gso_check(&f->extra[XEN_NETIF_EXTRA_TYPE_GSO]);
+		if (r != XENNET_R_NONE)
+			goto out;
+		if (drop == XENNET_R_NONE)
+			drop = XENNET_R_GSO_UNSUPPORTED;
+	}
+	if (drop == XENNET_R_NONE &&
+	    (f->extra_mask & ((1u << XEN_NETIF_EXTRA_TYPE_MCAST_ADD) |
+			      (1u << XEN_NETIF_EXTRA_TYPE_MCAST_DEL))))
+		drop = XENNET_R_MCAST;
+	if (drop == XENNET_R_NONE && f->len < XENNET_ETH_HLEN)
+		drop = XENNET_R_RUNT;
+	r = drop;
+out:
+	f->consumed = xennet_verdict_of(r) == XENNET_FRAME_FATAL ? 0 : idx;
+	*reason = r;
+	return xennet_verdict_of(r);
+}
+
+unsigned int
+xennet_tx_frame_respond(netif_tx_sring_t *sring, RING_IDX rsp_prod_pvt,
+	const struct xennet_tx_frame *f, int16_t status)
+{
+	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
+	struct netif_tx_response *rsp;
+	RING_IDX i = rsp_prod_pvt;
+	unsigned int s, e;
+
+	for (s = 0; s < f->nr_ids; s++) {
+		rsp = &sring->ring[i++ & mask].rsp;
+		rsp->id = f->id[s];
+		rsp->status = status;
+		if (s == 0) {
+			for (e = 0; e < f->nr_extras; e++)
+				sring->ring[i++ & mask].rsp.status =
+					NETIF_RSP_NULL;
+		}
+	}
+	return i - rsp_prod_pvt;
+}
+
+enum xennet_verdict
+xennet_rx_frame_read(const netif_rx_sring_t *sring, RING_IDX cons,
+	RING_IDX prod, struct xennet_rx_frame *f, enum xennet_reason *reason)
+{
+	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	const union netif_rx_sring_entry *ring = sring->ring;
+	RING_IDX avail = prod - cons;
+	struct netif_rx_response rsp;
+	struct netif_extra_info e;
+	enum xennet_reason r = XENNET_R_NONE;
+	RING_IDX idx = 0;
+	bool more;
+
+	f->nr_slots = 0;
+	f->len = 0;
+	f->extra_mask = 0;
+
+	if (avail == 0 || avail > XENNET_RX_RING_SIZE) {
+		r = XENNET_R_IMPOSSIBLE_COUNT;
+		goto out;
+	}
+	do {
+		if (idx >= avail) {
+			r = XENNET_R_SLOTS_EXCEED_RING;
+			goto out;
+		}
+		if (f->nr_slots > XENNET_TX_SLOTS_MAX) {
+			r = XENNET_R_MALICIOUS_SLOTS;
+			goto out;
+		}
+		XENNET_COPY_OUT(&rsp, &ring[(cons + idx) & mask].rsp);
+		f->slot[f->nr_slots] = idx;
+		idx++;
+		f->rsp[f->nr_slots++] = rsp;
+		more = rsp.flags & NETRXF_more_data;
+		/* An error status still owns its buffer: keep reading the
+		 * chain so every buffer is recycled, but drop the frame.
+		 */
+		if (rsp.status <= 0 ||
+		    (uint32_t)rsp.offset + rsp.status > XENNET_PAGE_SIZE)
+			r = XENNET_R_BAD_RESPONSE;
+		else
+			f->len += rsp.status;
+		if (f->nr_slots == 1 && (rsp.flags & NETRXF_extra_info)) {
+			do {
+				if (idx >= avail) {
+					r = XENNET_R_SLOTS_EXCEED_RING;
+					goto out;
+				}
+				XENNET_COPY_OUT(&e, &ring[(cons + idx) & mask]);
+				idx++;
+				if (e.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+				    e.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
+					r = XENNET_R_BAD_EXTRA;
+					goto out;
+				}
+				f->extra[e.type] = e;
+				f->extra_mask |= 1u << e.type;
+			} while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+		}
+	} while (more);
+out:
+	f->consumed = idx;
+	*reason = r;
+	if (r == XENNET_R_BAD_RESPONSE)
+		return XENNET_FRAME_DROP;
+	return xennet_verdict_of(r);
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "xennet_log.h"
+#include "xennet_xen.h"
+
+#define XENNET_PATH_MAX 256
+
+int
+xennet_xen_open(struct xennet_xen *x, bool backend)
+{
+	memset(x, 0, sizeof(*x));
+	x->xs = xs_open(0);
+	if (x->xs == NULL) {
+		XN_LOG(ERR, "cannot reach xenstore: %s (is xenstored running, "
+			"or XENSTORED_PATH set for an emulated domain?)",
+			strerror(errno));
+		return -errno;
+	}
+	if (backend)
+		x->gnt = xengnttab_open(NULL, 0);
+	else
+		x->gntshr = xengntshr_open(NULL, 0);
+	if (x->gnt == NULL && x->gntshr == NULL) {
+		XN_LOG(ERR, "cannot open %s: %s", backend ?
+			"/dev/xen/gntdev" : "/dev/xen/gntalloc",
+			strerror(errno));
+		goto fail;
+	}
+	x->evtchn = xenevtchn_open(NULL, 0);
+	if (x->evtchn == NULL) {
+		XN_LOG(ERR, "cannot open /dev/xen/evtchn: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	xennet_xen_close(x);
+	return -ENODEV;
+}
+
+void
+xennet_xen_close(struct xennet_xen *x)
+{
+	if (x->evtchn != NULL)
+		xenevtchn_close(x->evtchn);
+	if (x->gnt != NULL)
+		xengnttab_close(x->gnt);
+	if (x->gntshr != NULL)
+		xengntshr_close(x->gntshr);
+	if (x->xs != NULL)
+		xs_close(x->xs);
+	memset(x, 0, sizeof(*x));
+}
+
+static int
+xennet_vpath(char *buf, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, XENNET_PATH_MAX, fmt, ap);
+
+	return (n < 0 || n >= XENNET_PATH_MAX) ? -ENAMETOOLONG : 0;
+}
+
+char *
+xennet_xs_read(struct xennet_xen *x, const char *fmt, ...)
+{
+	char path[XENNET_PATH_MAX];
+	unsigned int len;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xennet_vpath(path, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return NULL;
+	return xs_read(x->xs, XBT_NULL, path, &len);
+}
+
+int
+xennet_xs_read_uint(struct xennet_xen *x, unsigned long *val,
+	const char *fmt, ...)
+{
+	char path[XENNET_PATH_MAX];
+	unsigned int len;
+	char *s, *end;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xennet_vpath(path, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return ret;
+	s = xs_read(x->xs, XBT_NULL, path, &len);
+	if (s == NULL)
+		return -ENOENT;
+	errno = 0;
+	*val = strtoul(s, &end, 10);
+	ret = (errno != 0 || end == s || *end != '\0' || s[0] == '-') ?
+		-EINVAL : 0;
+	free(s);
+	return ret;
+}
+
+int
+xennet_xs_write(struct xennet_xen *x, xs_transaction_t t, const char *value,
+	const char *fmt, ...)
+{
+	char path[XENNET_PATH_MAX];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xennet_vpath(path, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return ret;
+	if (!xs_write(x->xs, t, path, value, strlen(value)))
+		return -errno;
+	return 0;
+}
+
+int
+xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
+	const struct xennet_xs_kv *kv, unsigned int n)
+{
+	xs_transaction_t t;
+	unsigned int i;
+	int ret;
+
+	do {
+		t = xs_transaction_start(x->xs);
+		if (t == XBT_NULL)
+			return -errno;
+		ret = 0;
+		for (i = 0; ret == 0 && i < n; i++)
+			ret = xennet_xs_write(x, t, kv[i].value, "%s/%s", dir,
+				kv[i].key);
+		if (ret != 0) {
+			xs_transaction_end(x->xs, t, true);
+			XN_LOG(ERR, "cannot write %s/%s: %s", dir,
+				kv[i - 1].key, strerror(-ret));
+			return ret;
+		}
+		ret = xennet_xs_transaction_end(x, t, false);
+	} while (ret == -EAGAIN);
+	return ret;
+}
+
+char **
+xennet_xs_directory(struct xennet_xen *x, unsigned int *num,
+	const char *fmt, ...)
+{
+	char path[XENNET_PATH_MAX];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xennet_vpath(path, fmt, ap);
+	va_end(ap);
+	*num = 0;
+	if (ret < 0)
+		return NULL;
+	return xs_directory(x->xs, XBT_NULL, path, num);
+}
+
+bool
+xennet_xs_exists(struct xennet_xen *x, const char *fmt, ...)
+{
+	char path[XENNET_PATH_MAX];
+	unsigned int len;
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xennet_vpath(path, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return false;
+	s = xs_read(x->xs, XBT_NULL, path, &len);
+	free(s);
+	return s != NULL;
+}
+
+xs_transaction_t
+xennet_xs_transaction_start(struct xennet_xen *x)
+{
+	return xs_transaction_start(x->xs);
+}
+
+int
+xennet_xs_transaction_end(struct xennet_xen *x, xs_transaction_t t,
+	bool abort)
+{
+	if (xs_transaction_end(x->xs, t, abort))
+		return 0;
+	return errno == EAGAIN ? -EAGAIN : -errno;
+}
+
+int
+xennet_xs_watch(struct xennet_xen *x, const char *path, const char *token)
+{
+	if (!xs_watch(x->xs, path, token)) {
+		XN_LOG(ERR, "cannot watch %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int
+xennet_xs_unwatch(struct xennet_xen *x, const char *path, const char *token)
+{
+	return xs_unwatch(x->xs, path, token) ? 0 : -errno;
+}
+
+int
+xennet_xs_fd(struct xennet_xen *x)
+{
+	return xs_fileno(x->xs);
+}
+
+int
+xennet_xs_drain_watches(struct xennet_xen *x)
+{
+	char **ev;
+	int n = 0;
+
+	while ((ev = xs_check_watch(x->xs)) != NULL) {
+		free(ev);
+		n++;
+	}
+	return n;
+}
+
+void *
+xennet_gnt_map(struct xennet_xen *x, uint32_t domid, uint32_t ref)
+{
+	void *p = xengnttab_map_grant_ref(x->gnt, domid, ref,
+		PROT_READ | PROT_WRITE);
+
+	if (p == NULL)
+		XN_LOG(ERR, "cannot map grant %u of domain %u: %s", ref, domid,
+			strerror(errno));
+	return p;
+}
+
+void
+xennet_gnt_unmap(struct xennet_xen *x, void *addr, uint32_t count)
+{
+	if (addr != NULL && xengnttab_unmap(x->gnt, addr, count) != 0)
+		XN_LOG(ERR, "cannot unmap %u grants at %p: %s", count, addr,
+			strerror(errno));
+}
+
+int
+xennet_gnt_copy(struct xennet_xen *x, uint32_t count, xennet_copy_seg_t *segs)
+{
+	return xengnttab_grant_copy(x->gnt, count, segs);
+}
+
+void *
+xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
+	uint32_t *refs)
+{
+	void *p = xengntshr_share_pages(x->gntshr, domid, count, refs, 1);
+
+	if (p == NULL)
+		XN_LOG(ERR, "cannot grant %u pages to domain %u: %s (gntalloc "
+			"limit?)", count, domid, strerror(errno));
+	return p;
+}
+
+void
+xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count)
+{
+	if (addr != NULL && xengntshr_unshare(x->gntshr, addr, count) != 0)
+		XN_LOG(ERR, "cannot end %u grants at %p: %s", count, addr,
+			strerror(errno));
+}
+
+int
+xennet_evtchn_bind_unbound(struct xennet_xen *x, uint32_t domid)
+{
+	xenevtchn_port_or_error_t p;
+
+	p = xenevtchn_bind_unbound_port(x->evtchn, domid);
+	if (p < 0)
+		XN_LOG(ERR, "cannot allocate an event channel for domain %u: %s",
+			domid, strerror(errno));
+	return p;
+}
+
+int
+xennet_evtchn_bind(struct xennet_xen *x, uint32_t domid, uint32_t port)
+{
+	xenevtchn_port_or_error_t p;
+
+	p = xenevtchn_bind_interdomain(x->evtchn, domid, port);
+	if (p < 0)
+		XN_LOG(ERR, "cannot bind event channel %u of domain %u: %s",
+			port, domid, strerror(errno));
+	return p;
+}
+
+void
+xennet_evtchn_unbind(struct xennet_xen *x, uint32_t port)
+{
+	if (xenevtchn_unbind(x->evtchn, port) != 0)
+		XN_LOG(ERR, "cannot unbind event channel %u: %s", port,
+			strerror(errno));
+}
+
+void
+xennet_evtchn_notify(struct xennet_xen *x, uint32_t port)
+{
+	xenevtchn_notify(x->evtchn, port);
+}

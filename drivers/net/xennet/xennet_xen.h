@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+#ifndef _XENNET_XEN_H_
+#define _XENNET_XEN_H_
+
+/*
+ * The only module that calls libxengnttab, libxengntshr, libxenevtchn and
+ * libxenstore. Everything else sees these small wrappers, which add the
+ * error logging and the path formatting the driver needs.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+struct xennet_xen {
+	struct xs_handle *xs;
+	xengnttab_handle *gnt;		/* backend: map and copy */
+	xengntshr_handle *gntshr;	/* frontend: share pages */
+	xenevtchn_handle *evtchn;
+};
+
+typedef xengnttab_grant_copy_segment_t xennet_copy_seg_t;
+
+int xennet_xen_open(struct xennet_xen *x, bool backend);
+void xennet_xen_close(struct xennet_xen *x);
+
+/* xenstore; paths are printf formats, relative ones are the domain's own */
+char *xennet_xs_read(struct xennet_xen *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int xennet_xs_read_uint(struct xennet_xen *x, unsigned long *val,
+	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int xennet_xs_write(struct xennet_xen *x, xs_transaction_t t,
+	const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+struct xennet_xs_kv {
+	const char *key;
+	const char *value;
+};
+/* Write @n keys under @dir in one transaction, retried on conflict. */
+int xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
+	const struct xennet_xs_kv *kv, unsigned int n);
+char **xennet_xs_directory(struct xennet_xen *x, unsigned int *num,
+	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool xennet_xs_exists(struct xennet_xen *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+xs_transaction_t xennet_xs_transaction_start(struct xennet_xen *x);
+/* 0 on commit, -EAGAIN when the caller should redo the transaction */
+int xennet_xs_transaction_end(struct xennet_xen *x, xs_transaction_t t,
+	bool abort);
+int xennet_xs_watch(struct xennet_xen *x, const char *path, const char *token);
+int xennet_xs_unwatch(struct xennet_xen *x, const char *path,
+	const char *token);
+int xennet_xs_fd(struct xennet_xen *x);
+/* Consume pending watch events; returns how many there were. */
+int xennet_xs_drain_watches(struct xennet_xen *x);
+
+/* grants */
+void *xennet_gnt_map(struct xennet_xen *x, uint32_t domid, uint32_t ref);
+void xennet_gnt_unmap(struct xennet_xen *x, void *addr, uint32_t count);
+int xennet_gnt_copy(struct xennet_xen *x, uint32_t count,
+	xennet_copy_seg_t *segs);
+void *xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
+	uint32_t *refs);
+void xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count);
+
+/* event channels */
+int xennet_evtchn_bind_unbound(struct xennet_xen *x, uint32_t domid);
+int xennet_evtchn_bind(struct xennet_xen *x, uint32_t domid, uint32_t port);
+void xennet_evtchn_unbind(struct xennet_xen *x, uint32_t port);
+void xennet_evtchn_notify(struct xennet_xen *x, uint32_t port);
+
+#endif /* _XENNET_XEN_H_ */
