@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -810,6 +811,103 @@ static void child_victim(int sk)
 		pause();	/* until SIGKILL */
 }
 
+/* Several threads per process share, map, copy and unmap at once. */
+#define NTHREADS 4
+#define NITER 300
+
+static xengntshr_handle *thr_shr;
+static xengnttab_handle *thr_tab;
+static uint32_t thr_refs[NTHREADS];
+
+static void *sharer_thread(void *arg)
+{
+	uint32_t ref;
+	uint8_t *p;
+	int i;
+
+	for (i = 0; i < NITER; i++) {
+		p = xengntshr_share_pages(thr_shr, 1, 1, &ref, 1);
+		CHECK(p != NULL);
+		p[0] = i;
+		CHECK(xengntshr_unshare(thr_shr, p, 1) == 0);
+	}
+	return arg;
+}
+
+static void case_threads(void)
+{
+	pthread_t th[NTHREADS];
+	uint8_t *p;
+	pid_t pid;
+	int sk, i;
+
+	thr_shr = xengntshr_open(NULL, 0);
+	CHECK(thr_shr != NULL);
+	p = xengntshr_share_pages(thr_shr, 1, NTHREADS, thr_refs, 1);
+	CHECK(p != NULL);
+	sk = spawn(1, "threads", &pid, NULL);
+	send_msg(sk, NTHREADS, thr_refs[0], thr_refs[1], thr_refs[2],
+		 thr_refs[3]);
+	for (i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&th[i], NULL, sharer_thread, NULL) == 0);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	reap(pid);
+	/* each mapper thread left its counter in its own page */
+	for (i = 0; i < NTHREADS; i++)
+		CHECK(*(uint32_t *)(p + i * 4096) == NITER);
+	CHECK(xengntshr_unshare(thr_shr, p, NTHREADS) == 0);
+	acct_read();
+	expect_held_zero(0);
+	expect_held_zero(1);
+	expect_acct(1, "map_calls", NTHREADS * NITER);
+	expect_acct(1, "copy_segs", NTHREADS * NITER);
+	xengntshr_close(thr_shr);
+}
+
+static void *mapper_thread(void *arg)
+{
+	uint32_t idx = (uintptr_t)arg, ref = thr_refs[idx], v;
+	xengnttab_grant_copy_segment_t seg;
+	uint32_t *q;
+	int i;
+
+	for (i = 0; i < NITER; i++) {
+		q = xengnttab_map_grant_ref(thr_tab, 0, ref,
+					    PROT_READ | PROT_WRITE);
+		CHECK(q != NULL);
+		CHECK(*q == (uint32_t)i);
+		memset(&seg, 0, sizeof(seg));
+		v = i + 1;
+		seg.source.virt = &v;
+		seg.dest.foreign.ref = ref;
+		seg.dest.foreign.domid = 0;
+		seg.len = sizeof(v);
+		seg.flags = GNTCOPY_dest_gref;
+		CHECK(xengnttab_grant_copy(thr_tab, 1, &seg) == 0);
+		CHECK(seg.status == GNTST_okay && *q == v);
+		CHECK(xengnttab_unmap(thr_tab, q, 1) == 0);
+	}
+	return NULL;
+}
+
+static void child_threads(int sk)
+{
+	struct msg m = recv_msg(sk);
+	pthread_t th[NTHREADS];
+	uintptr_t i;
+
+	thr_tab = xengnttab_open(NULL, 0);
+	CHECK(thr_tab != NULL);
+	memcpy(thr_refs, m.v, sizeof(thr_refs));
+	for (i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&th[i], NULL, mapper_thread,
+				     (void *)i) == 0);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	CHECK(xengnttab_close(thr_tab) == 0);
+}
+
 /* ================= driver ================= */
 
 static const struct {
@@ -822,6 +920,7 @@ static const struct {
 	{ "evtchn", case_evtchn },
 	{ "notify", case_notify },
 	{ "kill", case_kill },
+	{ "threads", case_threads },
 };
 
 static const struct {
@@ -835,6 +934,7 @@ static const struct {
 	{ "evtchn", child_evtchn },
 	{ "notify", child_notify },
 	{ "victim", child_victim },
+	{ "threads", child_threads },
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag,

@@ -100,21 +100,24 @@ static int map_page(struct region *r, uint32_t i, struct emu_gnt_table *t,
 	return p == MAP_FAILED ? -1 : 0;
 }
 
-/* Drop page i of a region: notification, munmap, release of the grant. */
-static void release_page(struct region *r, uint32_t i, bool shr)
+/* Unmap notification byte: before the page goes away. */
+static void clear_notify_byte(struct region *r, uint32_t i, bool shr)
+{
+	if (i == 0 && r->pg[0].live && r->notify_off < EMU_PAGE_SIZE &&
+	    (shr || r->pg[0].write))
+		r->addr[r->notify_off] = 0;
+}
+
+/* Give back the grant behind page i (already unmapped) and notify. */
+static void release_grant(struct region *r, uint32_t i, bool shr)
 {
 	struct emu_page *pg = &r->pg[i];
-	uint8_t *va = r->addr + (size_t)i * EMU_PAGE_SIZE;
 	struct emu_gnt_table *t;
-	bool notify = i == 0 && r->notify_port != EMU_NO_NOTIFY;
 
 	if (!pg->live)
 		return;
 	pg->live = false;
 	r->live--;
-	if (i == 0 && r->notify_off < EMU_PAGE_SIZE && (shr || pg->write))
-		va[r->notify_off] = 0;
-	munmap(va, EMU_PAGE_SIZE);
 	t = emu_gnt_table(pg->domid, false);
 	if (t != NULL) {
 		if (shr) {
@@ -126,17 +129,22 @@ static void release_page(struct region *r, uint32_t i, bool shr)
 			emu_jnl_del(pg->jslot);
 		}
 	}
-	if (notify)
+	if (i == 0 && r->notify_port != EMU_NO_NOTIFY)
 		emu_evtchn_send(emu_env()->domid, r->notify_port);
 }
 
+/*
+ * Unmap a whole region with one munmap: unmapping page by page would let
+ * another thread's mmap land in the hole before we unmap the rest.
+ */
 static void region_release(struct region *r, bool shr)
 {
 	uint32_t i;
 
-	for (i = 0; i < r->count; i++)
-		release_page(r, i, shr);
+	clear_notify_byte(r, 0, shr);
 	munmap(r->addr, (size_t)r->count * EMU_PAGE_SIZE);
+	for (i = 0; i < r->count; i++)
+		release_grant(r, i, shr);
 }
 
 static void handle_close(struct xengntdev_handle *h)
@@ -536,8 +544,13 @@ EXPORT int xengntshr_unshare(xengntshr_handle *xgs, void *start_address,
 		return -1;
 	}
 	first = (start - r->addr) / EMU_PAGE_SIZE;
+	if (first == 0)
+		clear_notify_byte(r, 0, true);
+	/* keep the range reserved until the whole region goes */
+	mmap(start, (size_t)count * EMU_PAGE_SIZE, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	for (i = first; i < first + count; i++)
-		release_page(r, i, true);
+		release_grant(r, i, true);
 	if (r->live == 0) {
 		*pp = r->next;
 		munmap(r->addr, (size_t)r->count * EMU_PAGE_SIZE);
