@@ -35,7 +35,7 @@ static const struct rte_ether_addr xennet_back_mac = {
 	.addr_bytes = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff }
 };
 
-RTE_LOG_REGISTER_DEFAULT(xennet_logtype, NOTICE);
+RTE_LOG_REGISTER(xennet_logtype, pmd.net.xennet, NOTICE);
 
 struct rte_mbuf *
 xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
@@ -735,12 +735,14 @@ xennet_probe(struct rte_vdev_device *vdev)
 		dev->tx_pkt_burst = xennet_front_tx;
 	}
 	rte_eth_dev_probing_finish(dev);
-	XN_LOG(INFO, "%s: %s for %s%s vif %u, MAC " RTE_ETHER_ADDR_PRT_FMT,
-		name, p->role == XENNET_ROLE_BACKEND ? "backend" : "frontend",
-		p->role == XENNET_ROLE_FRONTEND ? "own" :
-		p->domain[0] != '\0' ? p->domain : "domid",
-		p->role == XENNET_ROLE_BACKEND && p->domain[0] == '\0' ?
-		"" : "", p->devid, RTE_ETHER_ADDR_BYTES(&p->mac));
+	if (p->role == XENNET_ROLE_FRONTEND)
+		XN_LOG(INFO, "%s: frontend of vif %u", name, p->devid);
+	else if (p->domain[0] != '\0')
+		XN_LOG(INFO, "%s: backend of vif %u of domain %s", name,
+			p->devid, p->domain);
+	else
+		XN_LOG(INFO, "%s: backend of vif %u of domid %ld", name,
+			p->devid, p->domid_arg);
 	return 0;
 fail:
 	xennet_xen_close(&p->xen);

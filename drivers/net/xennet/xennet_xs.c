@@ -90,8 +90,8 @@ xennet_set_link(struct xennet_port *p, bool up)
 		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
 	};
 
-	if (rte_eth_linkstatus_set(p->dev, &link) == link.link_status)
-		return;
+	if (rte_eth_linkstatus_set(p->dev, &link) != 0)
+		return; /* unchanged */
 	XN_LOG(INFO, "%s: link %s", p->name, up ? "up" : "down");
 	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
