@@ -259,11 +259,13 @@ def test_destroy_kills_processes_and_vifs(xenemu):
     p = subprocess.Popen(["/usr/bin/python3", XENEMU, "run", "guest", "--",
                           "sleep", "100"], env=xenemu.env)
     pids_file = os.path.join(xenemu.dir, "domains", "%d.pids" % fe)
-    for _ in range(200):
-        if os.path.exists(pids_file):
+    child = None
+    for _ in range(250):
+        try:
+            child = int(open(pids_file).read().split()[0])
             break
-        time.sleep(0.02)
-    child = int(open(pids_file).read().split()[0])
+        except (OSError, IndexError, ValueError):
+            time.sleep(0.02)    # not written yet
     assert pid_alive(child)
     xenemu("destroy", "guest")
     assert p.wait(timeout=10) == 128 + 9

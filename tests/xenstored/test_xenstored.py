@@ -316,6 +316,13 @@ def test_wire_edge_cases(daemon):
     got = b""
     while got.count(b"OK\0") < 2:
         got += s.recv(4096)
+    daemon.connect(0).write("/r/after-reset", "1")
+    s.settimeout(0.3)
+    try:
+        late = s.recv(4096)
+    except socket.timeout:
+        late = b""
+    assert b"after-reset" not in late
     s.close()
     # An oversized payload gets the client dropped, the daemon lives on.
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -234,9 +234,6 @@ static const char *onearg(struct req *r)
 
 /* ---- replies and watch events ---- */
 
-static void reply(struct req *r, uint32_t type, const void *data,
-		  unsigned int len);
-
 static void reply_error(struct req *r, int err)
 {
 	unsigned int i;
@@ -384,7 +381,6 @@ static struct xs_node *create_node(struct req *r, const char *path,
 	while (parent && nr) {
 		char *name = todo[--nr];
 
-		mark_modified(r, parent);
 		n = xs_node_new(parent, name, parent->perms, parent->nr_perms);
 		if (!is_priv(r->c))
 			n->perms[0].id = r->c->domid;
