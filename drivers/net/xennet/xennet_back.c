@@ -8,66 +8,9 @@
  * as Linux netback batches its copy hypercalls.
  */
 
-#include <rte_ip.h>
 #include <rte_malloc.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
 
 #include "xennet.h"
-
-/*
- * A guest that marks a frame csum_blank leaves the L4 checksum holding only
- * the pseudo-header sum (CHECKSUM_PARTIAL). Finish it in software so any
- * DPDK consumer sees a valid frame, as QEMU's netback does.
- */
-static void
-xennet_csum_complete(struct rte_mbuf *m, struct xennet_qstats *st)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	uint32_t l3 = sizeof(*eh);
-	uint16_t type = eh->ether_type;
-	uint32_t l4, l4_len;
-	uint8_t proto;
-	uint16_t *field;
-	void *ip;
-
-	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
-		type = ((struct rte_vlan_hdr *)(eh + 1))->eth_proto;
-		l3 += sizeof(struct rte_vlan_hdr);
-	}
-	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	    m->data_len >= l3 + sizeof(struct rte_ipv4_hdr)) {
-		proto = ((struct rte_ipv4_hdr *)ip)->next_proto_id;
-		l4 = l3 + rte_ipv4_hdr_len(ip);
-	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
-		   m->data_len >= l3 + sizeof(struct rte_ipv6_hdr)) {
-		proto = ((struct rte_ipv6_hdr *)ip)->proto;
-		l4 = l3 + sizeof(struct rte_ipv6_hdr);
-	} else {
-		goto unknown;
-	}
-	if (proto == IPPROTO_TCP)
-		l4_len = sizeof(struct rte_tcp_hdr);
-	else if (proto == IPPROTO_UDP)
-		l4_len = sizeof(struct rte_udp_hdr);
-	else
-		goto unknown;
-	if (m->data_len < l4 + l4_len)
-		goto unknown;
-	field = rte_pktmbuf_mtod_offset(m, uint16_t *, l4 +
-		(proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
-					offsetof(struct rte_udp_hdr, dgram_cksum)));
-	*field = 0;
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4);
-	else
-		*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4);
-	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-	return;
-unknown:
-	st->reason[XENNET_R_NOT_SUPPORTED]++;
-}
 
 /* Grant-copy segments moving one guest slot into an mbuf chain. */
 static unsigned int
@@ -189,10 +132,12 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		mbufs[i]->port = q->port->dev->data->port_id;
-		if (f->req[0].flags & NETTXF_csum_blank)
-			xennet_csum_complete(mbufs[i], &q->st);
-		else if (f->req[0].flags & NETTXF_data_validated)
+		if (f->req[0].flags & NETTXF_csum_blank) {
+			if (!xennet_csum_complete(mbufs[i]))
+				q->st.reason[XENNET_R_NOT_SUPPORTED]++;
+		} else if (f->req[0].flags & NETTXF_data_validated) {
 			mbufs[i]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		}
 		q->st.bytes += mbufs[i]->pkt_len;
 		pkts[nrx++] = mbufs[i];
 	}

@@ -187,8 +187,12 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				}
 			}
 			m->port = q->port->dev->data->port_id;
-			if (f.rsp[0].flags & NETRXF_data_validated)
+			if (f.rsp[0].flags & NETRXF_csum_blank) {
+				if (!xennet_csum_complete(m))
+					q->st.reason[XENNET_R_NOT_SUPPORTED]++;
+			} else if (f.rsp[0].flags & NETRXF_data_validated) {
 				m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+			}
 			q->st.bytes += f.len;
 			pkts[nrx++] = m;
 		} else {

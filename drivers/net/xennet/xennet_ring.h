@@ -134,4 +134,12 @@ xennet_ring_attach_ok(RING_IDX req_prod, RING_IDX rsp_prod, unsigned int size)
 	return (RING_IDX)(req_prod - rsp_prod) <= size;
 }
 
+struct rte_mbuf;
+/*
+ * Complete the partial TCP/UDP checksum of a frame its sender marked
+ * csum_blank (IPv4 or IPv6, optionally VLAN-tagged, headers in the first
+ * segment). False when the frame is not one it can complete.
+ */
+bool xennet_csum_complete(struct rte_mbuf *m);
+
 #endif /* _XENNET_RING_H_ */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "xennet_ring.h"
+
+/*
+ * A peer that marks a frame csum_blank leaves the L4 checksum holding only
+ * the pseudo-header sum (Linux CHECKSUM_PARTIAL). Finish it in software so
+ * any DPDK consumer sees a valid frame, as QEMU's netback does.
+ */
+bool
+xennet_csum_complete(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t l3 = sizeof(*eh);
+	uint16_t type = eh->ether_type;
+	uint32_t l4, l4_len;
+	uint8_t proto;
+	uint16_t *field;
+	void *ip;
+
+	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		type = ((struct rte_vlan_hdr *)(eh + 1))->eth_proto;
+		l3 += sizeof(struct rte_vlan_hdr);
+	}
+	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    m->data_len >= l3 + sizeof(struct rte_ipv4_hdr)) {
+		proto = ((struct rte_ipv4_hdr *)ip)->next_proto_id;
+		l4 = l3 + rte_ipv4_hdr_len(ip);
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+		   m->data_len >= l3 + sizeof(struct rte_ipv6_hdr)) {
+		proto = ((struct rte_ipv6_hdr *)ip)->proto;
+		l4 = l3 + sizeof(struct rte_ipv6_hdr);
+	} else {
+		goto unknown;
+	}
+	if (proto == IPPROTO_TCP)
+		l4_len = sizeof(struct rte_tcp_hdr);
+	else if (proto == IPPROTO_UDP)
+		l4_len = sizeof(struct rte_udp_hdr);
+	else
+		goto unknown;
+	if (m->data_len < l4 + l4_len)
+		goto unknown;
+	field = rte_pktmbuf_mtod_offset(m, uint16_t *, l4 +
+		(proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
+					offsetof(struct rte_udp_hdr, dgram_cksum)));
+	*field = 0;
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4);
+	else
+		*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	return true;
+unknown:
+	return false;
+}
+
