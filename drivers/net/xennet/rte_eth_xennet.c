@@ -771,7 +771,7 @@ RTE_PMD_REGISTER_VDEV(net_xennet, xennet_vdev_drv);
 RTE_PMD_REGISTER_ALIAS(net_xennet, eth_xennet);
 RTE_PMD_REGISTER_PARAM_STRING(net_xennet,
 	XENNET_ROLE_ARG "=backend|frontend "
-	XENNET_DOMAIN_ARG "=<guest name> "
-	XENNET_DOMID_ARG "=<guest domid> "
-	XENNET_DEVID_ARG "=<vif index> "
-	XENNET_MAC_ARG "=<mac addr>");
+	XENNET_DOMAIN_ARG "=<name> "
+	XENNET_DOMID_ARG "=<int> "
+	XENNET_DEVID_ARG "=<int> "
+	XENNET_MAC_ARG "=xx:xx:xx:xx:xx:xx");
