@@ -301,6 +301,7 @@ xennet_queue_release(void *queue)
 	if (q == NULL)
 		return;
 	rte_free(q->segs);
+	rte_free(q->seg_slot);
 	rte_free(q->frames);
 	rte_free(q);
 }
@@ -340,14 +341,16 @@ xennet_dev_close(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/* Segments a backend eth Tx burst may use: mbuf segments plus slots. */
+#define XENNET_TX_SEG_CAP 4096
+
 static struct xennet_queue *
 xennet_queue_alloc(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-	unsigned int socket, bool with_frames)
+	unsigned int socket, struct rte_mempool *mp)
 {
 	struct xennet_port *p = dev->data->dev_private;
-	/* A slot may straddle mbuf segments: up to 3 pieces per slot. */
-	size_t nsegs = XENNET_BURST_MAX * (XENNET_TX_SLOTS_MAX + 1) * 3;
 	struct xennet_queue *q;
+	uint32_t room;
 
 	q = rte_zmalloc_socket(p->name, sizeof(*q), RTE_CACHE_LINE_SIZE,
 		socket);
@@ -356,17 +359,29 @@ xennet_queue_alloc(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->port = p;
 	q->qid = qid;
 	q->nb_desc = nb_desc;
-	if (p->role == XENNET_ROLE_BACKEND) {
-		q->segs = rte_zmalloc_socket(p->name,
-			nsegs * sizeof(*q->segs), RTE_CACHE_LINE_SIZE, socket);
-		if (with_frames)
-			q->frames = rte_zmalloc_socket(p->name,
-				XENNET_BURST_MAX * sizeof(*q->frames),
-				RTE_CACHE_LINE_SIZE, socket);
-		if (q->segs == NULL || (with_frames && q->frames == NULL)) {
-			xennet_queue_release(q);
-			return NULL;
-		}
+	q->mp = mp;
+	if (p->role != XENNET_ROLE_BACKEND)
+		return q;
+	if (mp != NULL) {
+		/* A guest slot (up to a page) may straddle mbuf segments. */
+		room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+		q->seg_per_slot = XENNET_PAGE_SIZE / room + 2;
+		q->seg_cap = XENNET_BURST_MAX * (XENNET_TX_SLOTS_MAX + 1) *
+			q->seg_per_slot;
+		q->frames = rte_zmalloc_socket(p->name,
+			XENNET_BURST_MAX * sizeof(*q->frames),
+			RTE_CACHE_LINE_SIZE, socket);
+	} else {
+		q->seg_cap = XENNET_TX_SEG_CAP;
+		q->seg_slot = rte_zmalloc_socket(p->name,
+			q->seg_cap * sizeof(*q->seg_slot), 0, socket);
+	}
+	q->segs = rte_zmalloc_socket(p->name, q->seg_cap * sizeof(*q->segs),
+		RTE_CACHE_LINE_SIZE, socket);
+	if (q->segs == NULL || (mp != NULL && q->frames == NULL) ||
+	    (mp == NULL && q->seg_slot == NULL)) {
+		xennet_queue_release(q);
+		return NULL;
 	}
 	return q;
 }
@@ -383,10 +398,14 @@ xennet_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
 		return -EBUSY;
 	}
-	q = xennet_queue_alloc(dev, qid, nb_desc, socket, true);
+	if (rte_pktmbuf_data_room_size(mp) < RTE_PKTMBUF_HEADROOM + 64) {
+		XN_LOG(ERR, "%s: mbufs of mempool %s are too small", p->name,
+			mp->name);
+		return -EINVAL;
+	}
+	q = xennet_queue_alloc(dev, qid, nb_desc, socket, mp);
 	if (q == NULL)
 		return -ENOMEM;
-	q->mp = mp;
 	dev->data->rx_queues[qid] = q;
 	return 0;
 }
@@ -402,7 +421,7 @@ xennet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
 		return -EBUSY;
 	}
-	q = xennet_queue_alloc(dev, qid, nb_desc, socket, false);
+	q = xennet_queue_alloc(dev, qid, nb_desc, socket, NULL);
 	if (q == NULL)
 		return -ENOMEM;
 	dev->data->tx_queues[qid] = q;

@@ -95,6 +95,9 @@ struct xennet_queue {
 	struct xennet_qstats st;
 	/* backend scratch for one burst */
 	xennet_copy_seg_t *segs;
+	uint16_t *seg_slot;		/* eth Tx: ring slot of each segment */
+	uint32_t seg_cap;
+	uint32_t seg_per_slot;		/* eth Rx: pieces one slot may need */
 	struct xennet_tx_frame *frames;
 };
 

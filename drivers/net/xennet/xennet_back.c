@@ -86,6 +86,8 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			cons += f->consumed;
 			continue;
 		}
+		if (nsegs + f->nr_slots * q->seg_per_slot > q->seg_cap)
+			break; /* the next burst takes it */
 		mbufs[nf] = xennet_mbuf_alloc_chain(q->mp, f->len);
 		if (unlikely(mbufs[nf] == NULL)) {
 			/* Leave the frame in the ring: the guest sees back
@@ -184,7 +186,6 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct xennet_nq *nq = xennet_q_enter(q);
 	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
 	struct rte_mbuf *done[XENNET_BURST_MAX];
-	uint16_t seg_slot[XENNET_BURST_MAX * XENNET_TX_SLOTS_MAX];
 	struct netif_rx_response *rsp;
 	struct netif_rx_request req;
 	struct xennet_mbuf_cursor cur;
@@ -225,6 +226,8 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->st.ring_full++;
 			break;
 		}
+		if (nsegs + m->nb_segs + slots > q->seg_cap)
+			break;
 		xennet_cursor_init(&cur, m);
 		for (k = 0; k < slots; k++) {
 			/* The response takes the slot of the request it
@@ -237,7 +240,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			n = xennet_segs_to_slot(&q->segs[nsegs], &cur, req.gref,
 				chunk, nq->peer_domid);
 			while (n-- > 0)
-				seg_slot[nsegs++] = cons & mask;
+				q->seg_slot[nsegs++] = cons & mask;
 			rsp = &s->ring[cons & mask].rsp;
 			rsp->id = req.id;
 			rsp->offset = 0;
@@ -265,7 +268,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		for (k = 0; k < nsegs; k++) {
 			if (likely(q->segs[k].status == GNTST_okay))
 				continue;
-			s->ring[seg_slot[k]].rsp.status = NETIF_RSP_ERROR;
+			s->ring[q->seg_slot[k]].rsp.status = NETIF_RSP_ERROR;
 			q->st.copy_errors++;
 			XN_LOG_RL(WARNING, "%s: grant copy to guest failed "
 				"(gref %u, status %d)", q->port->name,

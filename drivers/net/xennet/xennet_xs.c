@@ -184,8 +184,8 @@ static int
 xennet_back_find(struct xennet_port *p)
 {
 	char **doms, *name, *fe;
+	unsigned long fe_id, online;
 	unsigned int n, i;
-	unsigned long fe_id;
 	long best = -1;
 	char *end;
 	long d;
@@ -209,6 +209,11 @@ xennet_back_find(struct xennet_port *p)
 		if (!xennet_xs_exists(&p->xen, XENNET_BACK_DIR "/%ld/%u/state",
 				d, p->devid))
 			continue;
+		/* Being unplugged (xl network-detach): do not take it again. */
+		if (xennet_xs_read_uint(&p->xen, &online,
+				XENNET_BACK_DIR "/%ld/%u/online", d,
+				p->devid) == 0 && online == 0)
+			continue;
 		best = d;
 	}
 	free(doms);
@@ -229,6 +234,9 @@ xennet_back_find(struct xennet_port *p)
 	}
 	strcpy(p->fe_path, fe);
 	free(fe);
+	/* Half torn down by the toolstack (frontend gone): leave it. */
+	if (!xennet_xs_exists(&p->xen, "%s/state", p->fe_path))
+		return -ENOENT;
 	p->peer_domid = best;
 	return 0;
 }
