@@ -7,6 +7,9 @@ domain: the backend on core 0, frontends on core 1, each process in its own
 process group and with its own --file-prefix, all killed when the test ends
 whatever happened.
 
+Logs of a failed test are kept (and their tails printed); XNIT_KEEP_LOGS=1
+keeps every test's.
+
 Memory: hugepages when the machine allows (as root we reserve them and mount
 hugetlbfs), else --no-huge. The mode a test ran in is part of its id where
 it is parametrized, and the session summary says which modes ran.
@@ -362,7 +365,9 @@ def machine(request, default_mem):
     yield m
     m.cleanup()
     failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    if os.environ.get("XNIT_KEEP_LOGS"):
+        print("\nlogs kept in %s" % run_dir)
+    elif failed is not None and failed.failed:
         # Keep the logs of a failed test, and say where they are.
         print("\nlogs kept in %s" % run_dir)
         for p in m.procs:

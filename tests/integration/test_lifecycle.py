@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Restarts of either app while the other keeps running, and shutdown.
+
+What the emulation's accounting holds while connected is measured once and
+must be the same every time the same connection is made again; once apps
+close their ports, nothing may be held at all.
+"""
+
+import pytest
+
+from conftest import SIZES, XENBUS, traffic_args
+from test_traffic import BACKEND, FRONTEND, assert_clean, assert_received_all
+
+CONNECTED = XENBUS["Connected"]
+CLOSED = XENBUS["Closed"]
+COUNT = len(SIZES) * 10
+
+
+def echo_backend(machine):
+    return machine.spawn("0", [BACKEND], *traffic_args(
+        "echo", 1, link_timeout=60, duration=150))
+
+
+def pingpong(machine, dom, vdev, linger=30):
+    p = machine.spawn(dom, [vdev], *traffic_args(
+        "pingpong", COUNT, link_timeout=20, linger=linger))
+    done = p.wait_report("done", 30)
+    assert_received_all(done, COUNT, who=p.name)
+    assert_clean(done["ports"][0], p.name)
+    return p
+
+
+def assert_live_connection(held, guest):
+    """One vif connected: the guest grants pages and the backend maps the
+    two rings; one bound event channel each."""
+    assert held[guest]["shared"] > 2 and held[guest]["evtchn_bound"] == 1, held
+    assert held[0]["mapped"] == 2 and held[0]["evtchn_bound"] == 1, held
+    assert held[0]["shared"] == 0 and held[guest]["mapped"] == 0, held
+
+
+def test_frontend_restart_x10(machine, guest):
+    """The guest app restarts 10 times while the backend app runs on:
+    traffic passes each time and no restart leaves anything held."""
+    be = echo_backend(machine)
+    baseline = None
+    for i in range(10):
+        fe = pingpong(machine, "guest1", FRONTEND)
+        held = machine.held()
+        if baseline is None:
+            assert_live_connection(held, guest)
+            baseline = held
+        assert held == baseline, "restart %d: %s, first time %s" % (
+            i, held, baseline)
+        assert fe.stop() == 0, fe.tail()
+        # The backend unmaps as the frontend closes; it does not wait
+        # for the next one.
+        machine.wait_nothing_held()
+        assert be.alive(), be.tail()
+    assert be.stop() == 0
+    x = be.report("exit")["ports"][0]["xstats"]
+    assert (x["connects"], x["disconnects"]) == (10, 10), x
+    assert x["fatal_errors"] == 0
+    machine.wait_nothing_held()
+
+
+def test_frontend_killed_and_restarted(machine, guest):
+    """A guest app that dies without closing (SIGKILL) does not keep the
+    backend from serving the next one; what it held is released."""
+    be = echo_backend(machine)
+    for i in range(3):
+        fe = pingpong(machine, "guest1", FRONTEND)
+        if i == 2:
+            assert fe.stop() == 0
+        else:
+            fe.kill()
+    machine.wait_nothing_held()
+    assert be.stop() == 0
+    assert be.report("exit")["ports"][0]["xstats"]["connects"] == 3
+
+
+@pytest.mark.parametrize("how", ["clean", "killed"])
+def test_backend_restart(machine, guest, how):
+    """The backend app goes away (closing its port, or SIGKILLed) and comes
+    back while the guest app keeps running: traffic passes again without
+    restarting the guest app."""
+    fe = machine.spawn("guest1", [FRONTEND], *traffic_args(
+        "echo", 1, link_timeout=20, duration=120))
+    be1 = pingpong(machine, "0", BACKEND)
+    assert_live_connection(machine.held(), guest)
+    if how == "clean":
+        assert be1.stop() == 0
+        # A clean backend close is seen by the frontend, which closes too.
+        machine.wait_nothing_held()
+    else:
+        be1.kill()
+    be2 = pingpong(machine, "0", BACKEND)
+    assert fe.alive(), fe.tail()
+    assert_live_connection(machine.held(), guest)
+    assert be2.stop() == 0
+    assert fe.stop() == 0
+    x = fe.report("exit")["ports"][0]["xstats"]
+    assert x["fatal_errors"] == 0
+    if how == "clean":
+        assert x["connects"] == 2, x
+    machine.wait_nothing_held()
+
+
+@pytest.mark.parametrize("first", ["frontend", "backend"])
+def test_clean_shutdown(machine, guest, first):
+    """Both apps close their ports (either first): both ends Closed and the
+    emulation holds no granted or mapped page and no bound port."""
+    be = echo_backend(machine)
+    fe = pingpong(machine, "guest1", FRONTEND)
+    machine.wait_states(guest, 0, (CONNECTED, CONNECTED), timeout=5)
+    assert_live_connection(machine.held(), guest)
+    order = (fe, be) if first == "frontend" else (be, fe)
+    assert order[0].stop() == 0, order[0].tail()
+    assert order[1].stop() == 0, order[1].tail()
+    held = machine.wait_nothing_held()
+    assert set(held) >= {0, guest}
+    machine.wait_states(guest, 0, (CLOSED, CLOSED), timeout=5)
