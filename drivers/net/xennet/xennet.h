@@ -131,8 +131,6 @@ struct xennet_port {
 	int state;			/* our XenbusState */
 	int peer_state;
 	bool watching;
-	bool peer_rx_notify;
-	bool peer_sg;
 
 	struct xennet_nq *nq[XENNET_MAX_QUEUES];
 	unsigned int nr_nq;

@@ -318,10 +318,6 @@ xennet_back_connect(struct xennet_port *p)
 		p->bad_xenstore++;
 		return -EINVAL;
 	}
-	p->peer_rx_notify = xennet_xs_read_uint(x, &val,
-		"%s/feature-rx-notify", p->fe_path) == 0 && val == 1;
-	p->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
-		p->fe_path) == 0 && val == 1;
 
 	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
 		p->dev->device->numa_node);
@@ -329,7 +325,8 @@ xennet_back_connect(struct xennet_port *p)
 		return -ENOMEM;
 	nq->port = p;
 	nq->peer_domid = p->peer_domid;
-	nq->peer_sg = false; /* feature-sg is not offered yet */
+	nq->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
+		p->fe_path) == 0 && val == 1;
 	nq->txs = xennet_gnt_map(x, p->peer_domid, tx_ref);
 	nq->rxs = xennet_gnt_map(x, p->peer_domid, rx_ref);
 	if (nq->txs == NULL || nq->rxs == NULL)

@@ -206,8 +206,10 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	nq->rx_rsp = cons;
 	q->st.pkts += nrx;
-	if (xennet_push(&s->req_prod, &s->req_event, nq->rx_req) &&
-	    nq->port->peer_rx_notify) {
+	/* We wrote feature-rx-notify: a backend that ran out of requests
+	 * waits for this event.
+	 */
+	if (xennet_push(&s->req_prod, &s->req_event, nq->rx_req)) {
 		xennet_evtchn_notify(&q->port->xen, nq->evtchn);
 		q->st.notify++;
 	}
@@ -327,7 +329,8 @@ xennet_front_connect(struct xennet_port *p)
 			{ "feature-rx-notify", "1" },
 			/* Partial checksums are not handled yet. */
 			{ "feature-no-csum-offload", "1" },
-			{ "feature-sg", "0" },
+			/* RX takes multi-slot frames; TX sends one slot. */
+			{ "feature-sg", "1" },
 		};
 
 		if (xennet_xs_write_keys(x, p->fe_path, keys,
