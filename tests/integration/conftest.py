@@ -13,6 +13,8 @@ keeps every test's.
 Memory: hugepages when the machine allows (as root we reserve them and mount
 hugetlbfs), else --no-huge. The mode a test ran in is part of its id where
 it is parametrized, and the session summary says which modes ran.
+XNIT_MEM=nohuge forces --no-huge everywhere; XNIT_MEM=huge fails the session
+if hugepages cannot be had.
 """
 
 import json
@@ -84,7 +86,13 @@ def _setup_hugepages():
 
 
 def pytest_configure(config):
+    forced = os.environ.get("XNIT_MEM")
+    if forced == "nohuge":
+        config.xennet_mem_modes = ["nohuge"]
+        return
     huge = _setup_hugepages()
+    if forced == "huge" and not huge:
+        raise pytest.UsageError("XNIT_MEM=huge: no usable hugepages")
     config.xennet_mem_modes = ["huge", "nohuge"] if huge else ["nohuge"]
 
 
@@ -141,24 +149,25 @@ class Proc:
                     pass        # still being written
         return out
 
-    def report(self, phase):
+    def report(self, phase, round=None):
+        """The first report of phase (in that round), None if none yet."""
         for r in self.reports():
-            if r["phase"] == phase:
+            if r["phase"] == phase and round in (None, r.get("round")):
                 return r
         return None
 
     def alive(self):
         return self.popen.poll() is None
 
-    def wait_report(self, phase, timeout):
+    def wait_report(self, phase, timeout, round=None):
         """The report of phase; fails if it does not come within timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            r = self.report(phase)
+            r = self.report(phase, round)
             if r is not None:
                 return r
             if not self.alive():
-                r = self.report(phase)
+                r = self.report(phase, round)
                 if r is not None:
                     return r
                 raise AssertionError(

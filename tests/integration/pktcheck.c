@@ -17,6 +17,9 @@
  *   echo      send every received frame back out of the port it came in
  *   pingpong  send as "send" and verify the echoed frames as "recv"
  *
+ * --rounds N repeats send/recv/pingpong N times; each round after the
+ * first waits for the link to go down and come up again (a reconnect).
+ *
  * Progress goes to stdout as lines "PKTCHECK {json}" holding the counts
  * plus the ethdev stats and every xstat of each port; "phase" is
  * "started" (ports started), "link" (every link up), "done" (the job
@@ -76,6 +79,7 @@ struct pc_cfg {
 	double send_timeout;
 	double duration;
 	double linger;
+	unsigned int rounds;
 };
 
 /* Receive side of one port. */
@@ -127,6 +131,7 @@ static volatile sig_atomic_t pc_quit;
 static struct pc_cfg cfg;
 static struct pc_port pc_ports[PC_MAX_PORTS];
 static uint64_t pc_start_tsc;
+static unsigned int pc_round;
 
 static void
 pc_signal(int sig)
@@ -518,9 +523,10 @@ pc_report(const char *phase, const char *error)
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return;
-	fprintf(f, "PKTCHECK {\"phase\":\"%s\",\"mode\":\"%s\",\"pid\":%d,"
+	fprintf(f, "PKTCHECK {\"phase\":\"%s\",\"round\":%u,"
+		"\"mode\":\"%s\",\"pid\":%d,"
 		"\"hugepages\":%s,\"count\":%" PRIu32 ",\"elapsed_s\":%.3f,"
-		"\"ok\":%s,\"error\":", phase, pc_mode_name[cfg.mode],
+		"\"ok\":%s,\"error\":", phase, pc_round, pc_mode_name[cfg.mode],
 		(int)getpid(), rte_eal_has_hugepages() ? "true" : "false",
 		cfg.count, pc_elapsed(pc_start_tsc),
 		error == NULL && pc_ok() ? "true" : "false");
@@ -578,6 +584,7 @@ pc_port_setup(struct pc_port *pp)
 static bool
 pc_wait_link(void)
 {
+	uint64_t since = rte_get_timer_cycles();
 	struct rte_eth_link link;
 	unsigned int i, up;
 
@@ -598,9 +605,46 @@ pc_wait_link(void)
 		}
 		if (up == cfg.nr_ports)
 			return true;
-		if (pc_quit || pc_elapsed(pc_start_tsc) > cfg.link_timeout)
+		if (pc_quit || pc_elapsed(since) > cfg.link_timeout)
 			return false;
 		rte_delay_us_sleep(10 * 1000);
+	}
+}
+
+/* Wait until some port loses its link, at most cfg.link_timeout seconds. */
+static bool
+pc_wait_link_down(void)
+{
+	uint64_t since = rte_get_timer_cycles();
+	struct rte_eth_link link;
+	unsigned int i;
+
+	for (;;) {
+		for (i = 0; i < cfg.nr_ports; i++) {
+			memset(&link, 0, sizeof(link));
+			rte_eth_link_get_nowait(pc_ports[i].port_id, &link);
+			if (link.link_status == RTE_ETH_LINK_DOWN)
+				return true;
+		}
+		if (pc_quit || pc_elapsed(since) > cfg.link_timeout)
+			return false;
+		rte_delay_us_sleep(10 * 1000);
+	}
+}
+
+/* A new round starts from nothing sent and nothing received. */
+static void
+pc_round_reset(void)
+{
+	struct pc_port *pp;
+	unsigned int i;
+
+	for (i = 0; i < cfg.nr_ports; i++) {
+		pp = &pc_ports[i];
+		pc_tx_discard(&pp->tx);
+		memset(&pp->tx, 0, sizeof(pp->tx));
+		memset(&pp->rx, 0, sizeof(pp->rx));
+		pp->link_up_s = -1;
 	}
 }
 
@@ -643,7 +687,7 @@ pc_usage(const char *prog)
 		"  [--ports 0,1] [--streams 0,1] [--sizes 60,64,...]\n"
 		"  [--count N] [--burst N] [--link-timeout S]\n"
 		"  [--first-timeout S] [--idle-timeout S] [--send-timeout S]\n"
-		"  [--duration S] [--linger S]\n", prog);
+		"  [--duration S] [--linger S] [--rounds N]\n", prog);
 }
 
 static int
@@ -662,6 +706,7 @@ pc_parse_args(int argc, char **argv)
 		{ "send-timeout", required_argument, NULL, 'S' },
 		{ "duration", required_argument, NULL, 'D' },
 		{ "linger", required_argument, NULL, 'G' },
+		{ "rounds", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -678,6 +723,7 @@ pc_parse_args(int argc, char **argv)
 	cfg.first_timeout = 15;
 	cfg.idle_timeout = 2;
 	cfg.send_timeout = 15;
+	cfg.rounds = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -710,14 +756,17 @@ pc_parse_args(int argc, char **argv)
 			break;
 		case 'c':
 		case 'b':
-			if (pc_parse_list(optarg, opt == 'c' ? UINT16_MAX :
-					PC_BURST_MAX, tmp, 1, &n) != 0 ||
+		case 'R':
+			if (pc_parse_list(optarg, opt == 'b' ? PC_BURST_MAX :
+					UINT16_MAX, tmp, 1, &n) != 0 ||
 			    tmp[0] == 0)
 				return -EINVAL;
 			if (opt == 'c')
 				cfg.count = tmp[0];
-			else
+			else if (opt == 'b')
 				cfg.burst = tmp[0];
+			else
+				cfg.rounds = tmp[0];
 			break;
 		default:
 			if (opt == '?' || pc_parse_double(optarg, &d) != 0)
@@ -801,15 +850,30 @@ main(int argc, char **argv)
 			goto close;
 		}
 	}
+	pc_round = 1;
 	pc_report("started", NULL);
-	if (!pc_wait_link()) {
-		pc_report("done", "link timeout");
-		goto close;
+	for (;;) {
+		if (pc_round > 1) {
+			pc_round_reset();
+			if (!pc_wait_link_down()) {
+				pc_report("done", "link stayed up");
+				status = 2;
+				goto close;
+			}
+		}
+		if (!pc_wait_link()) {
+			pc_report("done", "link timeout");
+			status = 2;
+			goto close;
+		}
+		pc_report("link", NULL);
+		pc_run();
+		status = pc_ok() ? 0 : 1;
+		pc_report("done", NULL);
+		if (status != 0 || pc_quit || pc_round == cfg.rounds)
+			break;
+		pc_round++;
 	}
-	pc_report("link", NULL);
-	pc_run();
-	status = pc_ok() ? 0 : 1;
-	pc_report("done", NULL);
 	if (cfg.linger > 0) {
 		for (i = 0; i < cfg.nr_ports; i++)
 			pc_ports[i].rx.done = true;

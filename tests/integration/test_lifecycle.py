@@ -119,3 +119,33 @@ def test_clean_shutdown(machine, guest, first):
     held = machine.wait_nothing_held()
     assert set(held) >= {0, guest}
     machine.wait_states(guest, 0, (CLOSED, CLOSED), timeout=5)
+
+
+def test_vif_detach_reattach(machine, guest):
+    """xl network-detach with both apps running: the backend closes, the
+    frontend follows, everything is released and both links go down; a
+    new vif-add connects the same two apps again and traffic passes."""
+    be = echo_backend(machine)
+    fe = machine.spawn("guest1", [FRONTEND], *traffic_args(
+        "pingpong", COUNT, link_timeout=20, rounds=2, linger=30))
+    assert_received_all(fe.wait_report("done", 30, round=1), COUNT,
+                        who=fe.name)
+    assert_live_connection(machine.held(), guest)
+    machine.xenemu("vif-del", "guest1", "0", timeout=30)
+    assert machine.states(guest, 0) == (None, None)
+    machine.wait_nothing_held()
+    assert fe.report("done", round=2) is None
+    assert machine.vif_add("guest1") == 0
+    done = fe.wait_report("done", 30, round=2)
+    assert_received_all(done, COUNT, who=fe.name)
+    assert_live_connection(machine.held(), guest)
+    assert be.alive() and fe.alive()
+    assert fe.stop() == 0
+    assert be.stop() == 0
+    # "exit" reports come before the app closes its port: the frontend,
+    # closing first, is still connected then; the backend saw it close.
+    for p, disconnects in ((fe, 1), (be, 2)):
+        x = p.report("exit")["ports"][0]["xstats"]
+        assert (x["connects"], x["disconnects"]) == (2, disconnects), \
+            (p.name, x)
+    machine.wait_nothing_held()
