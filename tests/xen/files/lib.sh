@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shell library of the xennet real-Xen harness; sourced by dom0's /init, the
+# guests' /init and every scenario script (busybox sh).
+export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
+PMDS=/opt/dpdk
+XNPMD=/opt/xennet/librte_net_xennet.so
+OUT=${OUT:-/tmp/out}
+
+up() { cut -d' ' -f1 /proc/uptime; }
+secs_since() { awk "BEGIN{printf \"%.1f\", $(up) - $1}"; }
+# key=value facts the host runner records for the current scenario
+info() { echo "XNT INFO ${XN_SCEN:-?} $*"; }
+say() { echo "XNT ${XN_SCEN:-?}: $*"; }
+fail() { echo "XNT FAIL-REASON ${XN_SCEN:-?}: $*"; exit 1; }
+# wait_for TENTHS 'SHELL CONDITION': eval the condition every 0.1 s until it
+# holds (quote it: "$(...)" inside must be evaluated at each try)
+wait_for() {
+	_n=$1; shift
+	while [ "$_n" -gt 0 ]; do eval "$*" >/dev/null 2>&1 && return 0; sleep 0.1; _n=$((_n - 1)); done
+	return 1
+}
+xs_state() { xenstore-read "$1/state" 2>/dev/null; }
+state_is() { [ "$(xs_state "$1")" = "$2" ]; }
+
+# modload NAME [PARAMS]: insmod NAME and its dependencies (from /lib/modules/xn.dep)
+modload() {
+	_m=$1; shift
+	for _k in $(sed -n "s/^$_m: //p" /lib/modules/xn.dep); do
+		_u=$(echo "$_k" | tr - _)
+		grep -q "^$_u " /proc/modules && continue
+		if [ "$_k" = "$_m" ]; then insmod /lib/modules/$_k.ko "$@"; else insmod /lib/modules/$_k.ko; fi ||
+			{ echo "insmod $_k failed"; return 1; }
+	done
+}
+modloaded() { grep -q "^$(echo "$1" | tr - _) " /proc/modules; }
+
+# ------------------------------------------------------------------ guests (dom0 side)
+GUEST_KERNEL=/xn/guest/vmlinux.gz
+# guest_cfg NAME KIND(linux|dpdk) MEM_MB VIFSPEC|none [EXTRA_CMDLINE]
+guest_cfg() {
+	_vif="'$4'"; [ "$4" = none ] && _vif=""
+	cat > /tmp/$1.cfg <<EOF
+name = "$1"
+type = "pv"
+kernel = "$GUEST_KERNEL"
+ramdisk = "/xn/guest/$2.cpio.gz"
+extra = "console=hvc0 loglevel=6 xn.name=$1 $5"
+memory = $3
+vcpus = 1
+vif = [ $_vif ]
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+EOF
+	echo /tmp/$1.cfg
+}
+gcreate() {   # gcreate NAME: xl create /tmp/NAME.cfg (timed)
+	_t=$(up)
+	xl create -q /tmp/$1.cfg > /tmp/$1.create.log 2>&1
+	_rc=$?
+	cat /tmp/$1.create.log
+	cat /tmp/$1.create.log >> $OUT/xl-create.log
+	[ $_rc = 0 ] || { say "xl create $1 failed rc=$_rc"; return 1; }
+	info "xl_create_$1=$(secs_since $_t)s domid=$(xl domid $1)"
+}
+gdomid() { xl domid "$1" 2>/dev/null; }
+gdir() { echo /local/domain/$(gdomid "$1"); }
+# gwait NAME [TENTHS]: wait until the guest's agent is ready
+gwait() {
+	_d=$(gdir "$1")
+	wait_for "${2:-900}" '[ "$(xenstore-read $_d/data/agent/ready)" = 1 ]' ||
+		{ say "guest $1 agent not ready"; return 1; }
+}
+# gexec NAME TIMEOUT_S CMD: run CMD (sh -c) in the guest; prints its output
+# (tail), returns its exit status (124 = no answer in time)
+gexec() {
+	_d=$(gdir "$1")/data/agent; _to=$2; shift 2
+	_s=$(( $(xenstore-read $_d/seq 2>/dev/null || echo 0) + 1 ))
+	xenstore-write $_d/cmd "$*" $_d/seq $_s
+	_n=$((_to * 10))
+	while [ "$(xenstore-read $_d/done 2>/dev/null)" != "$_s" ]; do
+		_n=$((_n - 1)); [ $_n -le 0 ] && { say "gexec $1 '$*': no answer in ${_to}s"; return 124; }
+		sleep 0.1
+	done
+	xenstore-read -R $_d/out 2>/dev/null
+	return "$(xenstore-read $_d/rc)"
+}
+gdestroy() {
+	_t=$(up); xl destroy "$1" || return 1
+	info "xl_destroy_$1=$(secs_since $_t)s"
+}
+# no domain but dom0 left, no zombie ("(null)"/dying) domain either
+no_guests() { [ "$(xl list | awk 'NR>1 && $2 != 0' | wc -l)" = 0 ]; }
+destroy_all() {
+	for _dm in $(xl list | awk 'NR>1 && $2 != 0 {print $2}'); do
+		xl destroy "$_dm" 2>/dev/null
+	done
+	wait_for 100 no_guests
+}
+guest_console() { cat /var/log/xen/console/guest-$1.log 2>/dev/null; }
+
+# ------------------------------------------------------------------ testpmd
+# tp_start NAME EAL-AND-APP-ARGS...: interactive testpmd fed through a FIFO,
+# stdout line-buffered (libstdbuf) into $OUT/NAME.log
+tp_start() {
+	_n=$1; shift
+	rm -f /tmp/$_n.in; mkfifo /tmp/$_n.in
+	say "testpmd $_n: dpdk-testpmd $*"
+	( LD_PRELOAD=/opt/dpdk/libstdbuf.so _STDBUF_O=L exec dpdk-testpmd "$@" \
+		< /tmp/$_n.in > $OUT/$_n.log 2>&1 ) </dev/null >/dev/null 2>&1 &
+	echo $! > /tmp/$_n.pid
+	sleep 1000000 > /tmp/$_n.in 2>/dev/null &
+	echo $! > /tmp/$_n.holder
+}
+tp_alive() { kill -0 "$(cat /tmp/$1.pid 2>/dev/null)" 2>/dev/null; }
+# tp_ready NAME [TENTHS]: wait for the first prompt
+tp_ready() {
+	wait_for "${2:-600}" "grep -q 'testpmd> ' $OUT/$1.log" && return 0
+	tp_alive $1 || say "testpmd $1 died"
+	tail -20 $OUT/$1.log
+	return 1
+}
+# tp_cmd NAME CMD: send one command, print its output (up to the next prompt)
+tp_cmd() {
+	_n=$1; shift
+	_o=$(wc -c < $OUT/$_n.log)
+	echo "$*" > /tmp/$_n.in
+	wait_for 300 "tail -c +$((_o + 1)) $OUT/$_n.log | grep -q 'testpmd> '" ||
+		{ say "testpmd $_n: no prompt after '$*'"; tp_alive $_n || say "testpmd $_n died"; }
+	tail -c +$((_o + 1)) $OUT/$_n.log | sed '$d'
+}
+# tp_stats NAME PORT: prints "RXPKTS TXPKTS RXERR TXERR RXMISSED"
+tp_stats() {
+	tp_cmd $1 "show port stats $2" | awk '
+		/RX-packets:/ {rx=$2; miss=$4} /RX-errors:/ {rxe=$2} /TX-packets:/ {tx=$2; txe=$4}
+		END {print rx+0, tx+0, rxe+0, txe+0, miss+0}'
+}
+tp_stop() {
+	[ -e /tmp/$1.pid ] || return 0
+	if tp_alive $1; then
+		echo quit > /tmp/$1.in
+		wait_for 150 "! kill -0 $(cat /tmp/$1.pid)" || { say "testpmd $1 did not quit: SIGKILL"; kill -9 $(cat /tmp/$1.pid); }
+	fi
+	kill $(cat /tmp/$1.holder) 2>/dev/null
+	rm -f /tmp/$1.pid /tmp/$1.holder /tmp/$1.in
+}
+# EAL options for a one-vCPU PV domain: main lcore + one forwarding lcore on CPU 0
+eal() {  # eal FILE_PREFIX MEM_MB
+	echo "--no-huge -m ${2:-256} --no-pci --file-prefix=$1 --lcores=0@0,1@0 -d $PMDS/librte_mempool_ring.so"
+}
+have_xennet() { [ -e $XNPMD ]; }
+
+# ------------------------------------------------------------------ guest side
+# netup IP/PREFIX [DEV]: wait for DEV (eth0), configure and bring it up
+netup() {
+	_dev=${2:-eth0}
+	wait_for 600 "[ -e /sys/class/net/$_dev ]" || { echo "no $_dev"; return 1; }
+	ip addr flush dev $_dev 2>/dev/null
+	ip addr add $1 dev $_dev && ip link set $_dev up
+}
+carrier() { cat /sys/class/net/${1:-eth0}/carrier 2>/dev/null; }
+# ping_n COUNT INTERVAL ADDR: ping and report "missing=N [seqs: ...]" (the
+# icmp_seq numbers never answered) besides busybox's summary
+ping_n() {
+	ping -c "$1" -i "$2" -W 5 "$3" > /tmp/ping.out 2>&1
+	awk -v n="$1" '
+		/seq=/ { s = $0; sub(/.*seq=/, "", s); sub(/ .*/, "", s); if (s in got) dup++; got[s] = 1 }
+		/transmitted|round-trip/ { print }
+		END { c = 0; m = ""
+		      for (i = 0; i < n; i++) if (!(i in got)) { c++; if (c <= 20) m = m " " i }
+		      print "missing=" c (c ? " seqs:" m : "") " dups=" dup + 0 }' /tmp/ping.out
+}
