@@ -109,6 +109,7 @@ def run_boot(info, scenarios, builddir, limit=300, timeout=None, verbose=False,
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         lines.append((t, text))
         log.write("[%8.2f] %s\n" % (t, text))
+        log.flush()
         m = re.search(r"XNT (BEGIN|RESULT|INFO|FAIL-REASON|ALLDONE)\s*(\S*)\s*(.*)", text)
         show = verbose
         if m:

@@ -12,12 +12,30 @@ secs_since() { awk "BEGIN{printf \"%.1f\", $(up) - $1}"; }
 # key=value facts the host runner records for the current scenario
 info() { echo "XNT INFO ${XN_SCEN:-?} $*"; }
 say() { echo "XNT ${XN_SCEN:-?}: $*"; }
-fail() { echo "XNT FAIL-REASON ${XN_SCEN:-?}: $*"; exit 1; }
+# fail MSG: record the reason, run the scenario's diagnostics hook (on_fail,
+# if defined; once), exit 1
+fail() {
+	echo "XNT FAIL-REASON ${XN_SCEN:-?}: $*"
+	if [ -z "$_in_fail" ] && type on_fail >/dev/null 2>&1; then _in_fail=1; on_fail; fi
+	exit 1
+}
+# diagnostics helpers for on_fail hooks
+diag_guest() {  # diag_guest NAME: netdev counters + kernel log tail of a guest
+	echo "---- $1: /proc/net/dev, dmesg tail"
+	gexec $1 20 "cat /proc/net/dev; ip -s link 2>/dev/null; dmesg | tail -25"
+}
+diag_tp() {     # diag_tp NAME PORT: testpmd port stats + nonzero xstats
+	tp_alive $1 || { echo "---- testpmd $1 is not running"; return; }
+	echo "---- testpmd $1 port $2"
+	tp_cmd $1 "show port stats $2"
+	tp_cmd $1 "show port xstats $2" | grep -v ': 0$'
+	tp_cmd $1 "show fwd stats all"
+}
 # wait_for TENTHS 'SHELL CONDITION': eval the condition every 0.1 s until it
 # holds (quote it: "$(...)" inside must be evaluated at each try)
 wait_for() {
-	_n=$1; shift
-	while [ "$_n" -gt 0 ]; do eval "$*" >/dev/null 2>&1 && return 0; sleep 0.1; _n=$((_n - 1)); done
+	_wfn=$1; shift
+	while [ "$_wfn" -gt 0 ]; do eval "$*" >/dev/null 2>&1 && return 0; sleep 0.1; _wfn=$((_wfn - 1)); done
 	return 1
 }
 xs_state() { xenstore-read "$1/state" 2>/dev/null; }
@@ -170,4 +188,29 @@ ping_n() {
 		END { c = 0; m = ""
 		      for (i = 0; i < n; i++) if (!(i in got)) { c++; if (c <= 20) m = m " " i }
 		      print "missing=" c (c ? " seqs:" m : "") " dups=" dup + 0 }' /tmp/ping.out
+}
+
+# ------------------------------------------------------------------ scenario helpers
+surrogate() { grep -qw 'xn.surrogate=1' /proc/cmdline; }
+# require_backend_mode: xennet backend in dom0 needs xen-netback absent (it
+# would claim every backend/vif/*); surrogate mode stands in with netback
+require_xennet() {
+	if surrogate; then say "SURROGATE mode: Linux netback/netfront + af_packet stand in for xennet"; return 0; fi
+	have_xennet || fail "xennet plugin absent ($XNPMD)"
+}
+no_netback() { modloaded xen-netback && fail "xen-netback is loaded: it would claim backend/vif/*"; return 0; }
+fe_path() { echo /local/domain/$(gdomid $1)/device/vif/${2:-0}; }
+be_path() { echo /local/domain/0/backend/vif/$(gdomid $1)/${2:-0}; }
+# wait_connected GUEST [DEVID]: frontend and backend both XenbusState 4
+wait_connected() {
+	_fe=$(fe_path $1 $2); _be=$(be_path $1 $2)
+	wait_for 900 "state_is $_fe 4 && state_is $_be 4" ||
+		{ say "vif not connected: fe=$(xs_state $_fe) be=$(xs_state $_be) hotplug-status=$(xenstore-read $_be/hotplug-status 2>/dev/null)"; return 1; }
+}
+# tp_xstat NAME PORT XSTAT: value of one xstat
+tp_xstat() {
+	tp_cmd $1 "show port xstats $2" | awk -v k="$3:" '$1 == k {print $2; f=1} END {if (!f) print "none"}'
+}
+tp_link() {
+	tp_cmd $1 "show port info $2" | awk '/Link status:/ {print $3}'
 }
