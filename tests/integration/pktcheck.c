@@ -367,7 +367,7 @@ pc_rx_finished(struct pc_port *pp)
 	return false;
 }
 
-/* Run the job on every port; true when it completed without a deadline. */
+/* Run the job on every port until it is done, or a deadline passes. */
 static void
 pc_run(void)
 {
@@ -399,6 +399,13 @@ pc_run(void)
 		}
 		if (busy == 0 || rte_get_timer_cycles() > end)
 			break;
+	}
+	/* Whatever never came is missing. */
+	for (i = 0; do_rx && i < cfg.nr_ports; i++) {
+		pp = &pc_ports[i];
+		pp->rx.missing += cfg.count - pp->rx.next;
+		pp->rx.next = cfg.count;
+		pp->rx.done = true;
 	}
 }
 
@@ -712,6 +719,8 @@ pc_parse_args(int argc, char **argv)
 	uint16_t tmp[1];
 	unsigned int i, n;
 	bool mode_set = false;
+	unsigned long ul;
+	char *end;
 	double d;
 	int opt;
 
@@ -755,15 +764,20 @@ pc_parse_args(int argc, char **argv)
 					return -EINVAL;
 			break;
 		case 'c':
+			errno = 0;
+			ul = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    ul == 0 || ul > UINT32_MAX || optarg[0] == '-')
+				return -EINVAL;
+			cfg.count = ul;
+			break;
 		case 'b':
 		case 'R':
 			if (pc_parse_list(optarg, opt == 'b' ? PC_BURST_MAX :
 					UINT16_MAX, tmp, 1, &n) != 0 ||
 			    tmp[0] == 0)
 				return -EINVAL;
-			if (opt == 'c')
-				cfg.count = tmp[0];
-			else if (opt == 'b')
+			if (opt == 'b')
 				cfg.burst = tmp[0];
 			else
 				cfg.rounds = tmp[0];
