@@ -227,7 +227,6 @@ class Machine:
         self.env = dict(os.environ, XENEMU_DIR=self.dir, XENNET_BUILD=BUILD)
         self.procs = []
         self.prefixes = []
-        self._envs = {}
 
     # -- toolstack
     def xenemu(self, *args, check=True, timeout=30):
@@ -303,13 +302,13 @@ class Machine:
 
     # -- DPDK processes
     def domain_env(self, dom):
-        if dom not in self._envs:
-            env = {}
-            for line in self.xenemu("env", dom).splitlines():
-                k, _, v = line[len("export "):].partition("=")
-                env[k] = shlex.split(v)[0] if v else ""
-            self._envs[dom] = env
-        return dict(self.env, **self._envs[dom])
+        """What `xenemu env` says a process of domain dom needs (asked
+        each time: a name may come back as a new domid)."""
+        env = dict(self.env)
+        for line in self.xenemu("env", dom).splitlines():
+            k, _, v = line[len("export "):].partition("=")
+            env[k] = shlex.split(v)[0] if v else ""
+        return env
 
     def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None):
         """pktcheck as domain dom with --vdev each of vdevs, then args.

@@ -196,3 +196,24 @@ def test_traffic_across_peer_restarts(machine, guest, restarting):
     assert r["rx"]["ok"] > sum(echoed) / 2
     assert r["xstats"]["fatal_errors"] == 0
     machine.wait_nothing_held()
+
+
+def test_guest_destroyed_and_recreated(machine, guest):
+    """The guest dies and is destroyed by the toolstack, then created again
+    under the same name (a new domid, as on Xen): the backend app, which
+    serves it by name, releases the old vif and serves the new one."""
+    be = echo_backend(machine)
+    fe = pingpong(machine, "guest1", FRONTEND)
+    fe.kill()
+    machine.xenemu("destroy", "guest1")
+    machine.wait_nothing_held()
+    new = machine.create("guest1")
+    assert new != guest
+    machine.vif_add("guest1")
+    pingpong(machine, "guest1", FRONTEND)
+    held = machine.held()
+    assert_live_connection(held, new)
+    assert held.get(guest, {}).get("shared", 0) == 0
+    assert be.alive()
+    assert be.stop() == 0
+    machine.wait_nothing_held()
