@@ -54,7 +54,12 @@ XEN_PKGS = ["xen-hypervisor-%s-amd64" % XENV, "xen-utils-%s" % XENV,
             "xen-utils-common", "xenstore-utils", "libxenmisc%s" % XENV,
             "libxenstore4", "libxentoollog1", "libxencall1", "libxenevtchn1",
             "libxenforeignmemory1", "libxengnttab1", "libxendevicemodel1",
-            "libxentoolcore1", "libxenhypfs1", "libyajl2"]
+            "libxentoolcore1", "libxenhypfs1", "libyajl2",
+            # iputils ping: busybox ping shrinks its socket buffer to ~14 KB
+            # (SO_RCVBUF 7 KB + 2*datalen), which holds ~3 replies of a
+            # netfront page-backed skb: a guest vCPU stall under TCG then drops
+            # replies that did arrive (seen: eth0 rx 501, ping counted 491)
+            "iputils-ping", "libcap2", "libidn2-0", "libunistring2"]
 
 # kernel modules (path under kernel/ without .ko); dependencies are resolved
 # from modules.dep and loaded in order by /xn/lib.sh:modload
@@ -414,6 +419,7 @@ def build(builddir, install_deps=False, force=False):
     g.elf_with_libs(os.path.join(x, "usr/bin/xenstore"), "/usr/bin/xenstore")
     for t in ("read", "write", "ls", "list", "rm", "exists", "watch", "chmod"):
         os.symlink("xenstore", g.path("/usr/bin/xenstore-" + t))
+    g.elf_with_libs(os.path.join(x, "bin/ping"), "/usr/bin/iping")
     g.copy(os.path.join(F, "guest-init"), "/init", 0o755)
     g.copy(os.path.join(F, "lib.sh"), "/xn/lib.sh", 0o644)
     g.pack(os.path.join(idir, "guest-linux.cpio.gz"))
@@ -431,6 +437,7 @@ def build(builddir, install_deps=False, force=False):
     d.elf_with_libs(os.path.join(x, "usr/bin/xenstore"), "/usr/bin/xenstore")
     for t in ("read", "write", "ls", "list", "rm", "exists", "watch", "chmod"):
         os.symlink("xenstore", d.path("/usr/bin/xenstore-" + t))
+    d.elf_with_libs(os.path.join(x, "bin/ping"), "/usr/bin/iping")
     d.copy(os.path.join(x, "etc/xen/xl.conf"), "/etc/xen/xl.conf")
     for s in ("vif-xennet", "vif-netback"):
         d.copy(os.path.join(F, s), "/etc/xen/scripts/" + s, 0o755)

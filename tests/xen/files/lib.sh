@@ -22,7 +22,7 @@ fail() {
 # diagnostics helpers for on_fail hooks
 diag_guest() {  # diag_guest NAME: netdev counters + kernel log tail of a guest
 	echo "---- $1: /proc/net/dev, dmesg tail"
-	gexec $1 20 "cat /proc/net/dev; ip -s link 2>/dev/null; dmesg | tail -25"
+	gexec $1 20 "cat /proc/net/dev; grep -E '^(Icmp|Ip):' /proc/net/snmp; cat /proc/net/raw; dmesg | tail -25"
 }
 diag_tp() {     # diag_tp NAME PORT: testpmd port stats + nonzero xstats
 	tp_alive $1 || { echo "---- testpmd $1 is not running"; return; }
@@ -178,15 +178,16 @@ netup() {
 	ip addr add $1 dev $_dev && ip link set $_dev up
 }
 carrier() { cat /sys/class/net/${1:-eth0}/carrier 2>/dev/null; }
-# ping_n COUNT INTERVAL ADDR: ping and report "missing=N [seqs: ...]" (the
-# icmp_seq numbers never answered) besides busybox's summary
+# ping_n COUNT INTERVAL ADDR: iputils ping (build.py says why not busybox's);
+# prints its summary and "missing=N [seqs: ...] dups=N" (icmp_seq numbers,
+# 1..COUNT, never answered)
 ping_n() {
-	ping -c "$1" -i "$2" -W 5 "$3" > /tmp/ping.out 2>&1
+	iping -n -c "$1" -i "$2" -W 5 "$3" > /tmp/ping.out 2>&1
 	awk -v n="$1" '
 		/seq=/ { s = $0; sub(/.*seq=/, "", s); sub(/ .*/, "", s); if (s in got) dup++; got[s] = 1 }
-		/transmitted|round-trip/ { print }
+		/transmitted|rtt|round-trip/ { print }
 		END { c = 0; m = ""
-		      for (i = 0; i < n; i++) if (!(i in got)) { c++; if (c <= 20) m = m " " i }
+		      for (i = 1; i <= n; i++) if (!(i in got)) { c++; if (c <= 20) m = m " " i }
 		      print "missing=" c (c ? " seqs:" m : "") " dups=" dup + 0 }' /tmp/ping.out
 }
 
