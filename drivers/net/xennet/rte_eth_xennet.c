@@ -80,11 +80,23 @@ xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
 
 /* devargs ---------------------------------------------------------------- */
 
+/* rte_kvargs hands a key given without '=' over with a NULL value. */
+static int
+xennet_need_value(const char *key, const char *value)
+{
+	if (value != NULL && value[0] != '\0')
+		return 0;
+	XN_LOG(ERR, "devarg %s needs a value (%s=...)", key, key);
+	return -EINVAL;
+}
+
 static int
 xennet_set_role(const char *key, const char *value, void *extra)
 {
 	struct xennet_port *p = extra;
 
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
 	if (strcmp(value, "backend") == 0)
 		p->role = XENNET_ROLE_BACKEND;
 	else if (strcmp(value, "frontend") == 0)
@@ -102,6 +114,8 @@ xennet_set_domain(const char *key, const char *value, void *extra)
 {
 	struct xennet_port *p = extra;
 
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
 	/* Xen domain names cannot hold '/', and xenstore paths are built
 	 * from what is compared against them.
 	 */
@@ -139,6 +153,8 @@ xennet_set_domid(const char *key, const char *value, void *extra)
 	struct xennet_port *p = extra;
 	unsigned long v;
 
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
 	if (xennet_parse_uint(key, value, DOMID_FIRST_RESERVED - 1, &v) != 0)
 		return -EINVAL;
 	p->domid_arg = v;
@@ -151,6 +167,8 @@ xennet_set_devid(const char *key, const char *value, void *extra)
 	struct xennet_port *p = extra;
 	unsigned long v;
 
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
 	if (xennet_parse_uint(key, value, INT32_MAX, &v) != 0)
 		return -EINVAL;
 	p->devid = v;
@@ -171,6 +189,8 @@ xennet_set_mac(const char *key, const char *value, void *extra)
 {
 	struct xennet_port *p = extra;
 
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
 	if (xennet_parse_mac(value, &p->mac) != 0) {
 		XN_LOG(ERR, "invalid %s=%s: a unicast MAC address such as "
 			"00:16:3e:00:00:01", key, value);
