@@ -435,7 +435,7 @@ pc_json_xstats(FILE *f, uint16_t port_id)
 {
 	struct rte_eth_xstat_name *names = NULL;
 	struct rte_eth_xstat *vals = NULL;
-	int n, m, i;
+	int n, i;
 
 	fputs("\"xstats\":{", f);
 	n = rte_eth_xstats_get_names(port_id, NULL, 0);
@@ -445,7 +445,7 @@ pc_json_xstats(FILE *f, uint16_t port_id)
 	}
 	if (names != NULL && vals != NULL &&
 	    rte_eth_xstats_get_names(port_id, names, n) == n &&
-	    (m = rte_eth_xstats_get(port_id, vals, n)) == n) {
+	    rte_eth_xstats_get(port_id, vals, n) == n) {
 		for (i = 0; i < n; i++)
 			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
 				names[vals[i].id].name, vals[i].value);
