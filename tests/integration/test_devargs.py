@@ -56,14 +56,9 @@ def assert_probe_failed(machine, p, pattern, guest):
         assert machine.states(guest, 0) == (INIT, INIT)
 
 
-# A key without "=value": rte_kvargs (22.11) hands the handler value NULL,
-# as rte_kvargs.h documents for arg_handler_t ("it may be NULL (e.g. only
-# with key)"); the PMD's handlers strcmp/strtoul it and the process dies
-# with SIGSEGV in probe (xennet_set_role <- rte_kvargs_process <-
-# xennet_parse_args <- xennet_probe). Remove the mark once that is fixed.
-KEY_ONLY_SEGV = pytest.mark.xfail(
-    strict=True, reason="driver bug: key without a value crashes probe "
-    "(NULL value from rte_kvargs_process dereferenced)")
+# A key without "=value": rte_kvargs (22.11) hands the handler value NULL
+# (rte_kvargs.h: "it may be NULL (e.g. only with key)"); the PMD crashed on
+# it in probe until 8cca6c4.
 KEY_ONLY = [
     ("key-only-role", "0", "net_xennet0,role", r"\brole\b"),
     ("key-only-domain", "0", "net_xennet0,role=backend,domain", r"\bdomain\b"),
@@ -75,8 +70,7 @@ KEY_ONLY = [
 
 @pytest.mark.parametrize(
     "dom,vdev,pattern",
-    [pytest.param(*c[1:], id=c[0]) for c in BAD_DEVARGS] +
-    [pytest.param(*c[1:], id=c[0], marks=KEY_ONLY_SEGV) for c in KEY_ONLY])
+    [pytest.param(*c[1:], id=c[0]) for c in BAD_DEVARGS + KEY_ONLY])
 def test_bad_devargs(machine, guest, dom, vdev, pattern):
     p = machine.spawn(dom, [vdev], *traffic_args("recv", 1, link_timeout=2))
     assert_probe_failed(machine, p, pattern, guest)
