@@ -189,6 +189,18 @@ def fetch_and_extract(cache, pkgs, vers):
         raise SystemExit("gzip failed")
     with open(os.path.join(pdir, ".done"), "w") as f:
         json.dump(vers, f, indent=1)
+    # drop extractions and .debs of other package versions
+    for d in os.listdir(cache):
+        if d.startswith("pkgs-") and d != os.path.basename(pdir):
+            shutil.rmtree(os.path.join(cache, d), ignore_errors=True)
+    keep = set()
+    for p in pkgs:
+        v = vers[p].split(":")[-1]
+        keep.update(f for f in os.listdir(debs) if f.startswith(p + "_") and
+                    f.split("_")[1].replace("%3a", ":").split(":")[-1] == v)
+    for f in os.listdir(debs):
+        if f not in keep:
+            os.unlink(os.path.join(debs, f))
     return pdir
 
 

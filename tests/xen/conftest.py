@@ -40,9 +40,12 @@ def pytest_configure(config):
 class XenSession:
     def __init__(self, config):
         self.config = config
-        self.builddir = os.path.abspath(config.getoption("--xen-builddir"))
-        self.surrogate = config.getoption("--xen-surrogate")
-        self.separate = config.getoption("--xen-separate-boots")
+        # options are unknown when this conftest was not loaded at startup
+        # (e.g. `pytest tests`): fall back to the defaults
+        self.builddir = os.path.abspath(config.getoption(
+            "--xen-builddir", os.environ.get("XENNET_BUILD", os.path.join(REPO, "build"))))
+        self.surrogate = config.getoption("--xen-surrogate", False)
+        self.separate = config.getoption("--xen-separate-boots", False)
         self.selected = []
         self.results = None
         self.info = None
@@ -79,7 +82,7 @@ class XenSession:
 
 
 def pytest_collection_modifyitems(config, items):
-    s = XenSession(config)
+    s = getattr(config, "_xen_session", None) or XenSession(config)
     config._xen_session = s
     for it in items:
         cs = getattr(it, "callspec", None)

@@ -33,7 +33,7 @@ o=$(gexec g1 20 "ls /sys/class/net; tail -3 /tmp/bgping")
 echo "$o"
 echo "$o" | grep -qx eth0 && fail "guest eth0 still present after detach"
 t1=$(up)
-xl network-attach g1 'mac=00:16:3e:00:00:03,script=vif-xennet' || fail "xl network-attach failed"
+xl network-attach g1 mac=00:16:3e:00:00:03 script=vif-xennet || fail "xl network-attach failed"
 info "network_attach=$(secs_since $t1)s devices: $(xenstore-list /local/domain/$D/device/vif | tr '\n' ' ')"
 N=$(xenstore-list /local/domain/$D/device/vif | tail -1)
 [ "$N" = 0 ] || fail "new vif got devid $N; the backend port serves devid 0"
