@@ -40,10 +40,6 @@ PLUGIN = os.path.join(BUILD, "drivers", "net", "xennet",
 
 HUGEPAGES_WANTED = 512          # 2 MB pages: 1 GB, -m 256 for 4 processes
 MEM_MB = 256
-SIZES = [60, 64, 65, 128, 1000, 1513, 1514]
-
-XENBUS = {"Unknown": 0, "Initialising": 1, "InitWait": 2, "Initialised": 3,
-          "Connected": 4, "Closing": 5, "Closed": 6}
 
 # Every process and run directory of the session, for the last-resort
 # cleanup at exit.
@@ -340,19 +336,6 @@ class Machine:
         self.xenemu("stop", check=False)
         for prefix in self.prefixes:
             shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
-
-
-def traffic_args(mode, count, sizes=SIZES, **kw):
-    """pktcheck's options: mode, count, sizes, then --key value of kw."""
-    args = ["--mode", mode, "--count", count,
-            "--sizes", ",".join(map(str, sizes))]
-    for k, v in kw.items():
-        args += ["--" + k.replace("_", "-"), v]
-    return args
-
-
-def bytes_of(count, sizes=SIZES):
-    return sum(sizes[i % len(sizes)] for i in range(count))
 
 
 def port_report(rep, i=0):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import XENBUS, traffic_args
+from xnit import XENBUS, traffic_args
 
 INIT = XENBUS["Initialising"]
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import SIZES, XENBUS, traffic_args
+from xnit import SIZES, XENBUS, traffic_args
 from test_traffic import BACKEND, FRONTEND, assert_clean, assert_received_all
 
 CONNECTED = XENBUS["Connected"]

@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import SIZES, XENBUS, bytes_of, traffic_args
+from xnit import SIZES, XENBUS, bytes_of, traffic_args
 
 BACKEND = "net_xennet0,role=backend,domain=guest1"
 FRONTEND = "net_xennet0"
