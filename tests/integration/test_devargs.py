@@ -13,7 +13,9 @@ INIT = XENBUS["Initialising"]
 # (id, domain the app runs as, --vdev, regex the driver's error must match)
 BAD_DEVARGS = [
     ("unknown-key", "0", "net_xennet0,role=backend,domain=guest1,colour=blue",
-     r"colour"),
+     r"unknown devarg colour\b"),
+    ("duplicate-key", "0", "net_xennet0,role=backend,domid=1,role=frontend",
+     r"devarg role given more than once"),
     ("role-bogus", "0", "net_xennet0,role=bogus", r"\brole=bogus\b"),
     ("backend-without-guest", "0", "net_xennet0,role=backend",
      r"\bdomain=.*\bdomid="),

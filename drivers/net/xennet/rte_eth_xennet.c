@@ -200,6 +200,31 @@ xennet_set_mac(const char *key, const char *value, void *extra)
 	return 0;
 }
 
+/* Name the key that is wrong: unknown, or given twice. */
+static int
+xennet_check_keys(const char *name, const struct rte_kvargs *kv)
+{
+	const char * const *k;
+	unsigned int i;
+
+	for (i = 0; i < kv->count; i++) {
+		for (k = xennet_valid_args; *k != NULL; k++)
+			if (strcmp(kv->pairs[i].key, *k) == 0)
+				break;
+		if (*k == NULL) {
+			XN_LOG(ERR, "%s: unknown devarg %s (valid: role, domain, "
+				"domid, devid, mac)", name, kv->pairs[i].key);
+			return -EINVAL;
+		}
+		if (rte_kvargs_count(kv, *k) > 1) {
+			XN_LOG(ERR, "%s: devarg %s given more than once", name,
+				*k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
 {
@@ -211,18 +236,18 @@ xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
 	p->domid_arg = -1;
 	if (args == NULL || args[0] == '\0')
 		return 0;
-	kv = rte_kvargs_parse(args, xennet_valid_args);
+	kv = rte_kvargs_parse(args, NULL);
 	if (kv == NULL) {
-		XN_LOG(ERR, "%s: cannot parse \"%s\" (valid keys: role, "
-			"domain, domid, devid, mac)", rte_vdev_device_name(vdev),
-			args);
+		XN_LOG(ERR, "%s: cannot parse devargs \"%s\"",
+			rte_vdev_device_name(vdev), args);
 		return -EINVAL;
 	}
-	if (rte_kvargs_process(kv, XENNET_ROLE_ARG, xennet_set_role, p) ||
+	ret = xennet_check_keys(rte_vdev_device_name(vdev), kv);
+	if (ret == 0 && (rte_kvargs_process(kv, XENNET_ROLE_ARG, xennet_set_role, p) ||
 	    rte_kvargs_process(kv, XENNET_DOMAIN_ARG, xennet_set_domain, p) ||
 	    rte_kvargs_process(kv, XENNET_DOMID_ARG, xennet_set_domid, p) ||
 	    rte_kvargs_process(kv, XENNET_DEVID_ARG, xennet_set_devid, p) ||
-	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p))
+	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p)))
 		ret = -EINVAL;
 	rte_kvargs_free(kv);
 	if (ret != 0)
