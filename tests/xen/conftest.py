@@ -81,18 +81,25 @@ class XenSession:
         return self.results[name]
 
 
-def pytest_collection_modifyitems(config, items):
-    s = getattr(config, "_xen_session", None) or XenSession(config)
-    config._xen_session = s
+def _scenario_items(items):
     for it in items:
         cs = getattr(it, "callspec", None)
         if it.get_closest_marker("xen") and cs and "scenario" in cs.params:
-            s.selected.append(cs.params["scenario"])
+            yield cs.params["scenario"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    s = getattr(config, "_xen_session", None) or XenSession(config)
+    config._xen_session = s
 
 
 @pytest.fixture(scope="session")
 def xen(request):
-    return request.config._xen_session
+    s = request.config._xen_session
+    # the final selection (after -k/-m deselection): boot only for those
+    s.selected = list(_scenario_items(request.session.items))
+    return s
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
