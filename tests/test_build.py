@@ -38,6 +38,8 @@ def test_install_layout(tmp_path):
              for d, _, fs in os.walk(tmp_path) for f in fs}
     # DPDK's own plugin directory: every DPDK app loads it without -d.
     assert os.path.relpath(PMDS_DIR, "/") + "/librte_net_xennet.so" in files
+    # xl runs vif = ['...,script=vif-xennet'] from here
+    assert "etc/xen/scripts/vif-xennet" in files
     xenemu = [f for f in files if f.endswith("bin/xenemu")]
     assert len(xenemu) == 1
     text = open(os.path.join(tmp_path, xenemu[0])).read()

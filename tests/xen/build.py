@@ -34,6 +34,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The hotplug script users install (app/xen-scripts) is the one tested.
+VIF_XENNET = os.path.join(HERE, "..", "..", "app", "xen-scripts", "vif-xennet")
 XENV = "4.17"
 ARCH_LIB = "lib/x86_64-linux-gnu"
 PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
@@ -407,7 +409,7 @@ def build(builddir, install_deps=False, force=False):
     x = os.path.join(pdir, "x")
     plugin = find_plugin(builddir)
     inputs = [os.path.join(HERE, "build.py"), os.path.join(HERE, "files"),
-              os.path.join(HERE, "scenarios"), TESTPMD] + \
+              os.path.join(HERE, "scenarios"), VIF_XENNET, TESTPMD] + \
         [os.path.join(PMD_DIR, so + ".so.23.0") for so in DPDK_PLUGINS] + \
         ([plugin] if plugin else []) + find_examples(builddir)
     key = os.path.basename(pdir)[5:] + "-" + hash_inputs(inputs)
@@ -451,8 +453,9 @@ def build(builddir, install_deps=False, force=False):
         os.symlink("xenstore", d.path("/usr/bin/xenstore-" + t))
     d.elf_with_libs(os.path.join(x, "bin/ping"), "/usr/bin/iping")
     d.copy(os.path.join(x, "etc/xen/xl.conf"), "/etc/xen/xl.conf")
-    for s in ("vif-xennet", "vif-netback"):
-        d.copy(os.path.join(F, s), "/etc/xen/scripts/" + s, 0o755)
+    d.copy(VIF_XENNET, "/etc/xen/scripts/vif-xennet", 0o755)
+    d.copy(os.path.join(F, "vif-netback"), "/etc/xen/scripts/vif-netback",
+           0o755)
     for dd in ("var/lib/xen", "var/log/xen/console", "var/lock", "run/xen"):
         os.makedirs(d.path(dd), exist_ok=True)
     d.copy(os.path.join(F, "dom0-init"), "/init", 0o755)
