@@ -65,6 +65,20 @@ xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
 	}
 }
 
+struct xennet_nq *
+xennet_nq_alloc(struct xennet_port *p)
+{
+	struct xennet_nq *nq;
+
+	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
+		p->dev->device->numa_node);
+	if (nq != NULL) {
+		nq->port = p;
+		nq->peer_domid = p->peer_domid;
+	}
+	return nq;
+}
+
 void
 xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
 {

@@ -189,6 +189,7 @@ uint16_t xennet_front_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
 
 /* connection setup and teardown, called from the control thread */
+struct xennet_nq *xennet_nq_alloc(struct xennet_port *p);
 int xennet_back_connect(struct xennet_port *p);
 void xennet_back_release(struct xennet_port *p, struct xennet_nq *nq);
 int xennet_front_connect(struct xennet_port *p);

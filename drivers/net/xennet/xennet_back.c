@@ -12,27 +12,34 @@
 
 #include "xennet.h"
 
-/* Grant-copy segments moving one guest slot into an mbuf chain. */
+/*
+ * Grant-copy segments between a piece of a guest page and an mbuf chain at
+ * the cursor: one per contiguous run of the chain.
+ */
 static unsigned int
-xennet_segs_from_slot(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
-	const struct netif_tx_request *req, uint16_t domid)
+xennet_segs_build(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
+	uint32_t gref, uint16_t offset, uint32_t len, uint16_t domid,
+	bool to_guest)
 {
-	uint32_t done = 0, len;
+	union xengnttab_copy_ptr *guest, *local;
+	uint32_t done = 0, n_len;
 	unsigned int n = 0;
 
-	while (done < req->size) {
-		len = xennet_cursor_span(c, req->size - done);
-		if (unlikely(len == 0))
+	while (done < len) {
+		n_len = xennet_cursor_span(c, len - done);
+		if (unlikely(n_len == 0))
 			break;
-		seg[n].source.foreign.ref = req->gref;
-		seg[n].source.foreign.offset = req->offset + done;
-		seg[n].source.foreign.domid = domid;
-		seg[n].dest.virt = xennet_cursor_ptr(c);
-		seg[n].len = len;
-		seg[n].flags = GNTCOPY_source_gref;
+		guest = to_guest ? &seg[n].dest : &seg[n].source;
+		local = to_guest ? &seg[n].source : &seg[n].dest;
+		guest->foreign.ref = gref;
+		guest->foreign.offset = offset + done;
+		guest->foreign.domid = domid;
+		local->virt = xennet_cursor_ptr(c);
+		seg[n].len = n_len;
+		seg[n].flags = to_guest ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
 		seg[n].status = GNTST_okay;
-		xennet_cursor_advance(c, len);
-		done += len;
+		xennet_cursor_advance(c, n_len);
+		done += n_len;
 		n++;
 	}
 	return n;
@@ -98,8 +105,9 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		xennet_cursor_init(&cur, mbufs[nf]);
 		for (k = 0; k < f->nr_slots; k++)
-			nsegs += xennet_segs_from_slot(&q->segs[nsegs], &cur,
-				&f->req[k], nq->peer_domid);
+			nsegs += xennet_segs_build(&q->segs[nsegs], &cur,
+				f->req[k].gref, f->req[k].offset,
+				f->req[k].size, nq->peer_domid, false);
 		seg_end[nf] = nsegs;
 		cons += f->consumed;
 		nf++;
@@ -151,32 +159,6 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 out:
 	xennet_q_leave(q);
 	return nrx;
-}
-
-/* Grant-copy segments moving an mbuf chain into guest pages. */
-static unsigned int
-xennet_segs_to_slot(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
-	uint32_t gref, uint32_t len, uint16_t domid)
-{
-	uint32_t done = 0, n_len;
-	unsigned int n = 0;
-
-	while (done < len) {
-		n_len = xennet_cursor_span(c, len - done);
-		if (unlikely(n_len == 0))
-			break;
-		seg[n].source.virt = xennet_cursor_ptr(c);
-		seg[n].dest.foreign.ref = gref;
-		seg[n].dest.foreign.offset = done;
-		seg[n].dest.foreign.domid = domid;
-		seg[n].len = n_len;
-		seg[n].flags = GNTCOPY_dest_gref;
-		seg[n].status = GNTST_okay;
-		xennet_cursor_advance(c, n_len);
-		done += n_len;
-		n++;
-	}
-	return n;
 }
 
 uint16_t
@@ -237,8 +219,8 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				sizeof(req));
 			rte_compiler_barrier();
 			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
-			n = xennet_segs_to_slot(&q->segs[nsegs], &cur, req.gref,
-				chunk, nq->peer_domid);
+			n = xennet_segs_build(&q->segs[nsegs], &cur, req.gref,
+				0, chunk, nq->peer_domid, true);
 			while (n-- > 0)
 				q->seg_slot[nsegs++] = cons & mask;
 			rsp = &s->ring[cons & mask].rsp;
@@ -319,12 +301,9 @@ xennet_back_connect(struct xennet_port *p)
 		return -EINVAL;
 	}
 
-	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
-		p->dev->device->numa_node);
+	nq = xennet_nq_alloc(p);
 	if (nq == NULL)
 		return -ENOMEM;
-	nq->port = p;
-	nq->peer_domid = p->peer_domid;
 	nq->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
 		p->fe_path) == 0 && val == 1;
 	nq->txs = xennet_gnt_map(x, p->peer_domid, tx_ref);

@@ -280,12 +280,9 @@ xennet_front_connect(struct xennet_port *p)
 			p->name, p->be_path);
 		return -EOPNOTSUPP;
 	}
-	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
-		p->dev->device->numa_node);
+	nq = xennet_nq_alloc(p);
 	if (nq == NULL)
 		return -ENOMEM;
-	nq->port = p;
-	nq->peer_domid = p->peer_domid;
 	nq->txs = xennet_gnt_share(x, p->peer_domid, 1, &tx_ref);
 	nq->rxs = xennet_gnt_share(x, p->peer_domid, 1, &rx_ref);
 	if (nq->txs == NULL || nq->rxs == NULL)

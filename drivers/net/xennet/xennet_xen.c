@@ -61,27 +61,24 @@ xennet_xen_close(struct xennet_xen *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static int
-xennet_vpath(char *buf, const char *fmt, va_list ap)
-{
-	int n = vsnprintf(buf, XENNET_PATH_MAX, fmt, ap);
-
-	return (n < 0 || n >= XENNET_PATH_MAX) ? -ENAMETOOLONG : 0;
-}
+/* Format a wrapper's path arguments into path[]; return @fail if too long. */
+#define XENNET_FMT_PATH(path, fmt, fail) do { \
+	va_list ap_; \
+	int n_; \
+	va_start(ap_, fmt); \
+	n_ = vsnprintf(path, XENNET_PATH_MAX, fmt, ap_); \
+	va_end(ap_); \
+	if (n_ < 0 || n_ >= XENNET_PATH_MAX) \
+		return fail; \
+} while (0)
 
 char *
 xennet_xs_read(struct xennet_xen *x, const char *fmt, ...)
 {
 	char path[XENNET_PATH_MAX];
 	unsigned int len;
-	va_list ap;
-	int ret;
 
-	va_start(ap, fmt);
-	ret = xennet_vpath(path, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return NULL;
+	XENNET_FMT_PATH(path, fmt, NULL);
 	return xs_read(x->xs, XBT_NULL, path, &len);
 }
 
@@ -92,14 +89,9 @@ xennet_xs_read_uint(struct xennet_xen *x, unsigned long *val,
 	char path[XENNET_PATH_MAX];
 	unsigned int len;
 	char *s, *end;
-	va_list ap;
 	int ret;
 
-	va_start(ap, fmt);
-	ret = xennet_vpath(path, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return ret;
+	XENNET_FMT_PATH(path, fmt, -ENAMETOOLONG);
 	s = xs_read(x->xs, XBT_NULL, path, &len);
 	if (s == NULL)
 		return -ENOENT;
@@ -116,14 +108,8 @@ xennet_xs_write(struct xennet_xen *x, xs_transaction_t t, const char *value,
 	const char *fmt, ...)
 {
 	char path[XENNET_PATH_MAX];
-	va_list ap;
-	int ret;
 
-	va_start(ap, fmt);
-	ret = xennet_vpath(path, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return ret;
+	XENNET_FMT_PATH(path, fmt, -ENAMETOOLONG);
 	if (!xs_write(x->xs, t, path, value, strlen(value)))
 		return -errno;
 	return 0;
@@ -151,9 +137,10 @@ xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
 				kv[i - 1].key, strerror(-ret));
 			return ret;
 		}
-		ret = xennet_xs_transaction_end(x, t, false);
-	} while (ret == -EAGAIN);
-	return ret;
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+	} while (errno == EAGAIN); /* a concurrent change: redo it */
+	return -errno;
 }
 
 char **
@@ -161,15 +148,9 @@ xennet_xs_directory(struct xennet_xen *x, unsigned int *num,
 	const char *fmt, ...)
 {
 	char path[XENNET_PATH_MAX];
-	va_list ap;
-	int ret;
 
-	va_start(ap, fmt);
-	ret = xennet_vpath(path, fmt, ap);
-	va_end(ap);
 	*num = 0;
-	if (ret < 0)
-		return NULL;
+	XENNET_FMT_PATH(path, fmt, NULL);
 	return xs_directory(x->xs, XBT_NULL, path, num);
 }
 
@@ -178,33 +159,12 @@ xennet_xs_exists(struct xennet_xen *x, const char *fmt, ...)
 {
 	char path[XENNET_PATH_MAX];
 	unsigned int len;
-	va_list ap;
 	char *s;
-	int ret;
 
-	va_start(ap, fmt);
-	ret = xennet_vpath(path, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		return false;
+	XENNET_FMT_PATH(path, fmt, false);
 	s = xs_read(x->xs, XBT_NULL, path, &len);
 	free(s);
 	return s != NULL;
-}
-
-xs_transaction_t
-xennet_xs_transaction_start(struct xennet_xen *x)
-{
-	return xs_transaction_start(x->xs);
-}
-
-int
-xennet_xs_transaction_end(struct xennet_xen *x, xs_transaction_t t,
-	bool abort)
-{
-	if (xs_transaction_end(x->xs, t, abort))
-		return 0;
-	return errno == EAGAIN ? -EAGAIN : -errno;
 }
 
 int

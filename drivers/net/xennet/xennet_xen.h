@@ -49,10 +49,6 @@ char **xennet_xs_directory(struct xennet_xen *x, unsigned int *num,
 	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool xennet_xs_exists(struct xennet_xen *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-xs_transaction_t xennet_xs_transaction_start(struct xennet_xen *x);
-/* 0 on commit, -EAGAIN when the caller should redo the transaction */
-int xennet_xs_transaction_end(struct xennet_xen *x, xs_transaction_t t,
-	bool abort);
 int xennet_xs_watch(struct xennet_xen *x, const char *path, const char *token);
 int xennet_xs_unwatch(struct xennet_xen *x, const char *path,
 	const char *token);

@@ -96,32 +96,33 @@ xennet_set_link(struct xennet_port *p, bool up)
 	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
-/* Hand the connection to the datapath, or take it back. */
+/* Hand the connection to the datapath, or take it back and wait until no
+ * burst still uses it.
+ */
+static void
+xennet_queues_set(void **queues, uint16_t n, struct xennet_nq *nq)
+{
+	struct xennet_queue *q;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		q = queues[i];
+		if (q == NULL)
+			continue;
+		__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
+		while (nq == NULL &&
+		       __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
+			rte_pause();
+	}
+}
+
 static void
 xennet_queues_attach(struct xennet_port *p, struct xennet_nq *nq)
 {
 	struct rte_eth_dev_data *d = p->dev->data;
-	struct xennet_queue *q;
-	uint16_t i;
 
-	for (i = 0; i < d->nb_rx_queues; i++) {
-		q = d->rx_queues[i];
-		if (q == NULL)
-			continue;
-		__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
-		while (nq == NULL &&
-		       __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
-			rte_pause();
-	}
-	for (i = 0; i < d->nb_tx_queues; i++) {
-		q = d->tx_queues[i];
-		if (q == NULL)
-			continue;
-		__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
-		while (nq == NULL &&
-		       __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
-			rte_pause();
-	}
+	xennet_queues_set(d->rx_queues, d->nb_rx_queues, nq);
+	xennet_queues_set(d->tx_queues, d->nb_tx_queues, nq);
 }
 
 void
