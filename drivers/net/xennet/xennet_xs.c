@@ -568,7 +568,8 @@ xennet_ctl_start(struct xennet_port *p)
 /*
  * Leave the connection the way a peer recovers from: a backend goes
  * Closing then Closed (the frontend resets), a frontend closes and waits
- * briefly for its backend to unmap before ending the grants.
+ * briefly for its backend to unmap before ending the grants. The watches
+ * go with the xenstore connection, closed next.
  */
 void
 xennet_ctl_stop(struct xennet_port *p)
@@ -601,6 +602,4 @@ xennet_ctl_stop(struct xennet_port *p)
 		xennet_state_write(p, XenbusStateClosed);
 	}
 	xennet_unbind(p);
-	xennet_xs_unwatch(&p->xen, p->role == XENNET_ROLE_BACKEND ?
-		XENNET_BACK_DIR : p->fe_path, XENNET_TOKEN);
 }
