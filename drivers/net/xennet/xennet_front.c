@@ -328,6 +328,15 @@ xennet_front_connect(struct xennet_port *p)
 			{ "feature-no-csum-offload", "1" },
 			/* RX takes multi-slot frames; TX sends one slot. */
 			{ "feature-sg", "1" },
+			/* Keys an earlier frontend of this vif may have left
+			 * that would make a backend expect more queues, split
+			 * event channels or a control ring.
+			 */
+			{ "multi-queue-num-queues", NULL },
+			{ "event-channel-tx", NULL },
+			{ "event-channel-rx", NULL },
+			{ "ctrl-ring-ref", NULL },
+			{ "event-channel-ctrl", NULL },
 		};
 
 		if (xennet_xs_write_keys(x, p->fe_path, keys,

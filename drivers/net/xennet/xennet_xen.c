@@ -115,6 +115,20 @@ xennet_xs_write(struct xennet_xen *x, xs_transaction_t t, const char *value,
 	return 0;
 }
 
+static int
+xennet_xs_rm(struct xennet_xen *x, xs_transaction_t t, const char *dir,
+	const char *key)
+{
+	char path[XENNET_PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, key) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (!xs_rm(x->xs, t, path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 int
 xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
 	const struct xennet_xs_kv *kv, unsigned int n)
@@ -129,8 +143,10 @@ xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
 			return -errno;
 		ret = 0;
 		for (i = 0; ret == 0 && i < n; i++)
-			ret = xennet_xs_write(x, t, kv[i].value, "%s/%s", dir,
-				kv[i].key);
+			ret = kv[i].value != NULL ?
+				xennet_xs_write(x, t, kv[i].value, "%s/%s",
+					dir, kv[i].key) :
+				xennet_xs_rm(x, t, dir, kv[i].key);
 		if (ret != 0) {
 			xs_transaction_end(x->xs, t, true);
 			XN_LOG(ERR, "cannot write %s/%s: %s", dir,

@@ -40,9 +40,11 @@ int xennet_xs_write(struct xennet_xen *x, xs_transaction_t t,
 	__attribute__((format(printf, 4, 5)));
 struct xennet_xs_kv {
 	const char *key;
-	const char *value;
+	const char *value;	/* NULL: remove the key */
 };
-/* Write @n keys under @dir in one transaction, retried on conflict. */
+/* Write (or remove) @n keys under @dir in one transaction, retried on
+ * conflict.
+ */
 int xennet_xs_write_keys(struct xennet_xen *x, const char *dir,
 	const struct xennet_xs_kv *kv, unsigned int n);
 char **xennet_xs_directory(struct xennet_xen *x, unsigned int *num,
