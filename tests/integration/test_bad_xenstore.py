@@ -6,6 +6,8 @@ Closing, wait for the frontend to reset), log the key, count it, hold
 nothing, and serve the next well-behaved frontend of the same vif.
 """
 
+import time
+
 import pytest
 
 from xnit import XENBUS, traffic_args
@@ -73,3 +75,27 @@ def test_bad_frontend_keys(machine, guest, keys, logline, counter):
     assert xstats[counter] >= 1, xstats
     assert xstats["connects"] == 1, xstats
     machine.wait_nothing_held()
+
+
+def test_backend_without_rx_copy(machine, guest):
+    """A backend that does not offer feature-rx-copy is refused, as Linux
+    netfront refuses it, once: no retry loop until the backend resets."""
+    fe_dir, be_dir = machine.vif_paths(guest, 0)
+    machine.xenemu("xs", "write", be_dir + "/feature-rx-copy", "0")
+    machine.xenemu("xs", "write", be_dir + "/state", str(INITWAIT))
+    fe = machine.spawn("guest1", [FRONTEND], *traffic_args(
+        "recv", 1, link_timeout=60))
+    machine.wait_states(guest, 0, (XENBUS["Closed"], INITWAIT))
+    machine.wait_nothing_held()
+    refusal = "does not offer feature-rx-copy"
+    time.sleep(2)
+    assert fe.log().count(refusal) == 1, fe.tail()
+
+    # The backend resets and offers rx-copy: the frontend connects.
+    machine.xenemu("xs", "write", be_dir + "/state", str(XENBUS["Closed"]))
+    machine.xenemu("xs", "write", be_dir + "/feature-rx-copy", "1")
+    machine.xenemu("xs", "write", be_dir + "/state", str(INITWAIT))
+    machine.wait_states(guest, 0, (XENBUS["Connected"], INITWAIT))
+    for key in ("tx-ring-ref", "rx-ring-ref", "event-channel"):
+        assert machine.xs_read(fe_dir + "/" + key).isdigit()
+    fe.kill()

@@ -123,6 +123,7 @@ struct xennet_port {
 	bool closing;
 	uint32_t fatal;			/* reason, set by the datapath */
 	bool disabled;			/* stopped after a fatal error */
+	bool refused;			/* frontend: gave up on this backend */
 
 	/* xenstore view of the device; paths relative to our domain */
 	long peer_domid;		/* -1 while no vif is bound */

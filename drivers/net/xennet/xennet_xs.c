@@ -282,6 +282,7 @@ xennet_unbind(struct xennet_port *p)
 	p->peer_domid = -1;
 	p->state = XenbusStateUnknown;
 	p->peer_state = XenbusStateUnknown;
+	p->refused = false;
 }
 
 /* One step along the shortest path, as Linux set_backend_state(). */
@@ -460,7 +461,11 @@ xennet_front_reconcile(struct xennet_port *p)
 		if (be != XenbusStateInitWait)
 			break;
 		if (xennet_front_connect(p) != 0) {
+			/* As xenbus_dev_fatal(): no retry against this
+			 * backend until it resets.
+			 */
 			p->fatal_errors++;
+			p->refused = true;
 			xennet_state_write(p, XenbusStateClosed);
 			break;
 		}
@@ -485,6 +490,10 @@ xennet_front_reconcile(struct xennet_port *p)
 		break;
 	default:
 		/* Closed: start over once the backend is ready again. */
+		if (p->refused) {
+			p->refused = be == XenbusStateInitWait;
+			break;
+		}
 		if (be == XenbusStateInitWait ||
 		    (be == XenbusStateClosed && online != 0))
 			xennet_state_write(p, XenbusStateInitialising);
