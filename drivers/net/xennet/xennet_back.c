@@ -45,6 +45,26 @@ xennet_segs_build(xennet_copy_seg_t *seg, struct xennet_mbuf_cursor *c,
 	return n;
 }
 
+/* One grant-copy call for the whole burst; a failed call fails every
+ * segment, so each frame is answered with an error.
+ */
+static void
+xennet_copy_burst(struct xennet_queue *q, unsigned int nsegs)
+{
+	unsigned int k;
+
+	if (nsegs == 0)
+		return;
+	q->st.copy_calls++;
+	q->st.copy_segs += nsegs;
+	if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
+		XN_LOG_RL(ERR, "%s: grant copy failed: %s", q->port->name,
+			strerror(errno));
+		for (k = 0; k < nsegs; k++)
+			q->segs[k].status = GNTST_general_error;
+	}
+}
+
 uint16_t
 xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -114,16 +134,7 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	nq->tx_req = cons;
 
-	if (nsegs != 0) {
-		q->st.copy_calls++;
-		q->st.copy_segs += nsegs;
-		if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
-			XN_LOG_RL(ERR, "%s: grant copy failed: %s",
-				q->port->name, strerror(errno));
-			for (k = 0; k < nsegs; k++)
-				q->segs[k].status = GNTST_general_error;
-		}
-	}
+	xennet_copy_burst(q, nsegs);
 	seg_begin = 0;
 	for (i = 0; i < nf; i++) {
 		ok = true;
@@ -239,14 +250,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	nq->rx_rsp = cons;
 
 	if (nsegs != 0) {
-		q->st.copy_calls++;
-		q->st.copy_segs += nsegs;
-		if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
-			XN_LOG_RL(ERR, "%s: grant copy failed: %s",
-				q->port->name, strerror(errno));
-			for (k = 0; k < nsegs; k++)
-				q->segs[k].status = GNTST_general_error;
-		}
+		xennet_copy_burst(q, nsegs);
 		for (k = 0; k < nsegs; k++) {
 			if (likely(q->segs[k].status == GNTST_okay))
 				continue;
