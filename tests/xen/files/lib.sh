@@ -141,6 +141,15 @@ tp_ready() {
 	tail -20 $OUT/$1.log
 	return 1
 }
+# tp_icmpecho NAME VDEV-OR-PLUGIN-ARGS...: testpmd NAME answering ARP and
+# ICMP on its one port (scenarios 1, 5, 6), started and forwarding
+tp_icmpecho() {
+	_n=$1; shift
+	tp_start $_n $(eal $_n 256) "$@" \
+		-- -i --forward-mode=icmpecho --total-num-mbufs=2048
+	tp_ready $_n || fail "testpmd $_n did not start"
+	tp_cmd $_n start
+}
 # tp_cmd NAME CMD: send one command, print its output (up to the next prompt)
 tp_cmd() {
 	_n=$1; shift

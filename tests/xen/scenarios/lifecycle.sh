@@ -11,10 +11,7 @@ require_xennet
 on_fail() { diag_tp be 0; gdomid g1 >/dev/null && diag_guest g1; xl list; }
 surrogate && fail "no surrogate for the lifecycle scenario"
 no_netback
-tp_start be $(eal be 256) -d $XNPMD --vdev=net_xennet0,role=backend,domain=g1,devid=0 \
-	-- -i --forward-mode=icmpecho --total-num-mbufs=2048
-tp_ready be || fail "backend testpmd did not start"
-tp_cmd be start
+tp_icmpecho be -d $XNPMD --vdev=net_xennet0,role=backend,domain=g1,devid=0
 guest_cfg g1 linux 192 'mac=00:16:3e:00:00:02,script=vif-xennet' 'xn.ip=10.0.0.2/24' >/dev/null
 prev=""
 for i in 1 2 3; do

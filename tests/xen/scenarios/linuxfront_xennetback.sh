@@ -12,20 +12,14 @@ if surrogate; then
 	modload xen-netback; SCRIPT=vif-netback
 else
 	no_netback; SCRIPT=vif-xennet
-	tp_start be $(eal be 256) -d $XNPMD --vdev=net_xennet0,role=backend,domain=g1,devid=0 \
-		-- -i --forward-mode=icmpecho --total-num-mbufs=2048
-	tp_ready be || fail "backend testpmd did not start"
-	tp_cmd be start
+	tp_icmpecho be -d $XNPMD --vdev=net_xennet0,role=backend,domain=g1,devid=0
 fi
 guest_cfg g1 linux 192 "mac=00:16:3e:00:00:02,script=$SCRIPT" 'xn.ip=10.0.0.2/24' >/dev/null
 gcreate g1 || fail "xl create g1"
 D=$(gdomid g1)
 if surrogate; then
 	wait_for 300 "[ -e /sys/class/net/vif$D.0 ]" || fail "no vif$D.0"
-	tp_start be $(eal be 256) -d $PMDS/librte_net_af_packet.so --vdev=net_af_packet0,iface=vif$D.0 \
-		-- -i --forward-mode=icmpecho --total-num-mbufs=2048
-	tp_ready be || fail "testpmd did not start"
-	tp_cmd be start
+	tp_icmpecho be -d $PMDS/librte_net_af_packet.so --vdev=net_af_packet0,iface=vif$D.0
 fi
 wait_connected g1 || fail "vif not connected"
 info "connected=$(secs_since $t0)s"
