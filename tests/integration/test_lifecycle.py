@@ -80,6 +80,25 @@ def test_frontend_killed_and_restarted(machine, guest):
     assert be.report("exit")["ports"][0]["xstats"]["connects"] == 3
 
 
+def test_killed_frontend_released_at_once(machine, guest):
+    """A SIGKILLed guest app leaves its xenstore state Connected; the
+    backend still notices (its TX ring's liveness byte, cleared by gntalloc
+    at exit), unmaps everything and goes Closed without waiting for the
+    next frontend, then serves that one."""
+    be = echo_backend(machine)
+    fe = pingpong(machine, "guest1", FRONTEND)
+    fe.kill()
+    machine.wait_nothing_held(timeout=5)
+    machine.wait_states(guest, 0, (CONNECTED, CLOSED), timeout=5)
+    assert "frontend process of domain %d is gone" % guest in be.log(), \
+        be.tail()
+    pingpong(machine, "guest1", FRONTEND).stop()
+    machine.wait_nothing_held()
+    assert be.stop() == 0
+    xstats = be.report("exit")["ports"][0]["xstats"]
+    assert (xstats["connects"], xstats["disconnects"]) == (2, 2), xstats
+
+
 @pytest.mark.parametrize("how", ["clean", "killed"])
 def test_backend_restart(machine, guest, how):
     """The backend app goes away (closing its port, or SIGKILLed) and comes

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <getopt.h>
 
 #include "emu.h"
@@ -52,8 +53,11 @@ static void scan_dir(const char *sub)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xenemu-acct [--json] [--dir DIR]\n"
-		"  per-domain counters of the emulated machine in $XENEMU_DIR\n");
+	fprintf(f, "usage: xenemu-acct [--json] [--dir DIR] [--reap MS]\n"
+		"  per-domain counters of the emulated machine in $XENEMU_DIR;\n"
+		"  --reap: instead, every MS milliseconds release what dead\n"
+		"  processes held, as the kernel does at exit (unmap and\n"
+		"  unshare notifications fire, ports close)\n");
 }
 
 int main(int argc, char **argv)
@@ -61,22 +65,31 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "reap", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emu_acct_slot *slots;
 	bool json = false, first = true;
 	const char *dir = getenv("XENEMU_DIR");
+	unsigned long reap_ms = 0;
 	uint32_t dom, i;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jd:r:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case 'r':
+			reap_ms = strtoul(optarg, NULL, 10);
+			if (reap_ms == 0) {
+				usage(stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -98,6 +111,11 @@ int main(int argc, char **argv)
 
 	emu_gnt_gc_all();
 	emu_evtchn_gc_all();
+	while (reap_ms != 0) {
+		usleep(reap_ms * 1000);
+		emu_gnt_gc_all();
+		emu_evtchn_gc_all();
+	}
 
 	slots = emu_acct_slots();
 	if (slots != NULL)

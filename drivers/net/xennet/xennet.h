@@ -68,6 +68,7 @@ struct xennet_nq {
 	uint32_t evtchn;		/* local port */
 	uint32_t peer_domid;
 	bool peer_sg;			/* peer takes multi-slot frames */
+	bool peer_alive_byte;		/* backend: XENNET_ALIVE_OFF is kept */
 
 	/* backend: guest TX ring, used by eth Rx; frontend: by eth Tx */
 	RING_IDX tx_req;		/* be: req_cons; fe: req_prod_pvt */
@@ -124,6 +125,7 @@ struct xennet_port {
 	uint32_t fatal;			/* reason, set by the datapath */
 	bool disabled;			/* stopped after a fatal error */
 	bool refused;			/* frontend: gave up on this backend */
+	bool peer_died;			/* backend: frontend process is gone */
 
 	/* xenstore view of the device; paths relative to our domain */
 	long peer_domid;		/* -1 while no vif is bound */

@@ -310,6 +310,8 @@ xennet_back_connect(struct xennet_port *p)
 		return -ENOMEM;
 	nq->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
 		p->fe_path) == 0 && val == 1;
+	nq->peer_alive_byte = xennet_xs_read_uint(x, &val,
+		"%s/feature-xennet-alive", p->fe_path) == 0 && val == 1;
 	nq->txs = xennet_gnt_map(x, p->peer_domid, tx_ref);
 	nq->rxs = xennet_gnt_map(x, p->peer_domid, rx_ref);
 	if (nq->txs == NULL || nq->rxs == NULL)

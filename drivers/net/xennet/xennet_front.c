@@ -250,12 +250,12 @@ xennet_pool_release(struct xennet_port *p, struct xennet_pool *pool)
 void
 xennet_front_release(struct xennet_port *p, struct xennet_nq *nq)
 {
-	if (nq->evtchn != 0)
-		xennet_evtchn_unbind(&p->xen, nq->evtchn);
 	xennet_pool_release(p, &nq->txbuf);
 	xennet_pool_release(p, &nq->rxbuf);
 	xennet_gnt_unshare(&p->xen, nq->txs, 1);
 	xennet_gnt_unshare(&p->xen, nq->rxs, 1);
+	if (nq->evtchn != 0)
+		xennet_evtchn_unbind(&p->xen, nq->evtchn);
 	rte_free(nq);
 }
 
@@ -283,7 +283,12 @@ xennet_front_connect(struct xennet_port *p)
 	nq = xennet_nq_alloc(p);
 	if (nq == NULL)
 		return -ENOMEM;
-	nq->txs = xennet_gnt_share(x, p->peer_domid, 1, &tx_ref);
+	port = xennet_evtchn_bind_unbound(x, p->peer_domid);
+	if (port < 0)
+		goto fail;
+	nq->evtchn = port;
+	nq->txs = xennet_gnt_share_notify(x, p->peer_domid, &tx_ref,
+		XENNET_ALIVE_OFF, nq->evtchn);
 	nq->rxs = xennet_gnt_share(x, p->peer_domid, 1, &rx_ref);
 	if (nq->txs == NULL || nq->rxs == NULL)
 		goto fail;
@@ -291,6 +296,7 @@ xennet_front_connect(struct xennet_port *p)
 	memset(nq->rxs, 0, XENNET_PAGE_SIZE);
 	SHARED_RING_INIT(nq->txs);
 	SHARED_RING_INIT(nq->rxs);
+	nq->txs->__pad[0] = 1;
 
 	nr_rx = RTE_MAX(rxq->nb_desc, XENNET_RX_BUFS_MIN);
 	nr_rx = RTE_MIN(nr_rx, XENNET_RX_RING_SIZE);
@@ -309,11 +315,6 @@ xennet_front_connect(struct xennet_port *p)
 	rte_smp_wmb();
 	nq->rxs->req_prod = nr_rx;
 
-	port = xennet_evtchn_bind_unbound(x, p->peer_domid);
-	if (port < 0)
-		goto fail;
-	nq->evtchn = port;
-
 	snprintf(tx, sizeof(tx), "%u", tx_ref);
 	snprintf(rx, sizeof(rx), "%u", rx_ref);
 	snprintf(ev, sizeof(ev), "%u", nq->evtchn);
@@ -324,6 +325,8 @@ xennet_front_connect(struct xennet_port *p)
 			{ "event-channel", ev },
 			{ "request-rx-copy", "1" },
 			{ "feature-rx-notify", "1" },
+			/* see XENNET_ALIVE_OFF */
+			{ "feature-xennet-alive", "1" },
 			/* Partial checksums are not handled yet. */
 			{ "feature-no-csum-offload", "1" },
 			/* RX takes multi-slot frames; TX sends one slot. */

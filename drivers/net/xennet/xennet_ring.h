@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_atomic.h>
@@ -32,6 +33,14 @@
 /* Follow-on slots beyond which Linux netback declares the frontend malicious. */
 #define XENNET_TX_FATAL_FOLLOW_ON 20
 #define XENNET_ETH_HLEN 14
+
+/*
+ * xennet's liveness byte (xenstore "feature-xennet-alive"): the first pad
+ * byte of the TX ring page is 1 while the frontend process lives; gntalloc
+ * clears it when the process exits or crashes. Linux peers never set the
+ * key, and nothing else reads the pad.
+ */
+#define XENNET_ALIVE_OFF offsetof(netif_tx_sring_t, __pad)
 
 enum xennet_verdict {
 	XENNET_FRAME_OK = 0,

@@ -256,6 +256,19 @@ xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
 	return p;
 }
 
+void *
+xennet_gnt_share_notify(struct xennet_xen *x, uint32_t domid, uint32_t *ref,
+	uint32_t notify_off, uint32_t notify_port)
+{
+	void *p = xengntshr_share_page_notify(x->gntshr, domid, ref, 1,
+		notify_off, notify_port);
+
+	if (p == NULL)
+		XN_LOG(ERR, "cannot grant a page to domain %u: %s", domid,
+			strerror(errno));
+	return p;
+}
+
 void
 xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count)
 {

@@ -65,6 +65,11 @@ int xennet_gnt_copy(struct xennet_xen *x, uint32_t count,
 	xennet_copy_seg_t *segs);
 void *xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
 	uint32_t *refs);
+/* One page whose byte @notify_off gntalloc clears, and @notify_port it
+ * signals, when this process lets go of it, exit or crash alike.
+ */
+void *xennet_gnt_share_notify(struct xennet_xen *x, uint32_t domid,
+	uint32_t *ref, uint32_t notify_off, uint32_t notify_port);
 void xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count);
 
 /* event channels */

@@ -283,6 +283,7 @@ xennet_unbind(struct xennet_port *p)
 	p->state = XenbusStateUnknown;
 	p->peer_state = XenbusStateUnknown;
 	p->refused = false;
+	p->peer_died = false;
 }
 
 /* One step along the shortest path, as Linux set_backend_state(). */
@@ -346,12 +347,29 @@ xennet_back_reconcile(struct xennet_port *p)
 	}
 	p->peer_state = xennet_state_read(p, p->fe_path);
 	xennet_xs_read_uint(&p->xen, &online, "%s/online", p->be_path);
+	if (p->peer_state != XenbusStateConnected)
+		p->peer_died = false;
+	if (p->state == XenbusStateConnected && p->nr_nq != 0 &&
+	    p->nq[0]->peer_alive_byte &&
+	    *(volatile uint8_t *)((uint8_t *)p->nq[0]->txs +
+				  XENNET_ALIVE_OFF) == 0) {
+		/* Its xenstore state cannot say so: treat it as Closed. */
+		XN_LOG(NOTICE, "%s: frontend process of domain %ld is gone",
+			p->name, p->peer_domid);
+		p->peer_died = true;
+		xennet_back_set_state(p, XenbusStateClosed);
+		return;
+	}
 
 	switch (p->peer_state) {
 	case XenbusStateInitialising:
 		target = XenbusStateInitWait;
 		break;
 	case XenbusStateConnected:
+		if (p->peer_died) {
+			target = p->state; /* stale: wait for a new frontend */
+			break;
+		}
 		/* A hotplug script must have run first, as Linux waits. */
 		hotplug = xennet_xs_read(&p->xen, "%s/hotplug-status",
 			p->be_path);
