@@ -3,6 +3,9 @@
 # Phase A: dom0 txonly -> guest rxonly; phase B: guest txonly -> dom0 rxonly.
 # After each phase (sender stopped, receiver drained) the sender's ethdev
 # TX-packets must equal the receiver's RX-packets exactly.
+# Phase C: the guest's testpmd is SIGKILLed (its xenstore state stays
+# Connected); gntalloc's unmap notification clears the TX ring's liveness
+# byte and the backend must release the vif and go Closed by itself.
 . /xn/lib.sh
 require_xennet
 on_fail() { diag_tp be 0; gdomid g1 >/dev/null && { gexec g1 30 "diag_tp fe 0"; diag_guest g1; }; }
@@ -51,4 +54,14 @@ gexec g1 20 "tp_cmd fe 'show port xstats 0' | grep -v ': 0\$'"
 [ "${B_TX:-0}" -gt 1000 ] || fail "phase B: guest sent only ${B_TX:-0}"
 [ "$A_TX" = "$A_RX" ] || fail "phase A: dom0 TX $A_TX != guest RX $A_RX"
 [ "$B_TX" = "$B_RX" ] || fail "phase B: guest TX $B_TX != dom0 RX $B_RX"
+# phase C: the frontend process dies without closing
+BE=/local/domain/0/backend/vif/$(gdomid g1)/0
+FE=$(gdir g1)/device/vif/0
+gexec g1 20 'kill -9 $(cat /tmp/fe.pid)' >/dev/null
+t1=$(up)
+wait_for 100 "[ \"\$(xenstore-read $BE/state)\" = 6 ]" ||
+	fail "phase C: backend state $(xenstore-read $BE/state) after the frontend died"
+info "phaseC backend_closed=$(secs_since $t1)s frontend_state=$(xenstore-read $FE/state) backend_link=$(tp_link be 0) disconnects=$(tp_xstat be 0 disconnects)"
+[ "$(tp_link be 0)" = down ] || fail "phase C: backend link still up"
+[ "$(tp_xstat be 0 disconnects)" = 1 ] || fail "phase C: backend did not disconnect"
 exit 0
