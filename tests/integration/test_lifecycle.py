@@ -155,6 +155,9 @@ def test_vif_detach_reattach(machine, guest):
     machine.xenemu("vif-del", "guest1", "0", timeout=30)
     assert machine.states(guest, 0) == (None, None)
     machine.wait_nothing_held()
+    # Neither end writes its state into a removed directory afterwards.
+    time.sleep(1)
+    assert machine.states(guest, 0) == (None, None)
     assert fe.report("done", round=2) is None
     assert machine.vif_add("guest1") == 0
     done = fe.wait_report("done", 30, round=2)

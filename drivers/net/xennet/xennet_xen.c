@@ -103,7 +103,7 @@ xennet_xs_read_uint(struct xennet_xen *x, unsigned long *val,
 	return ret;
 }
 
-int
+static int
 xennet_xs_write(struct xennet_xen *x, xs_transaction_t t, const char *value,
 	const char *fmt, ...)
 {
@@ -113,6 +113,36 @@ xennet_xs_write(struct xennet_xen *x, xs_transaction_t t, const char *value,
 	if (!xs_write(x->xs, t, path, value, strlen(value)))
 		return -errno;
 	return 0;
+}
+
+int
+xennet_xs_update(struct xennet_xen *x, const char *value, const char *fmt,
+	...)
+{
+	char path[XENNET_PATH_MAX];
+	xs_transaction_t t;
+	unsigned int len;
+	char *old;
+
+	XENNET_FMT_PATH(path, fmt, -ENAMETOOLONG);
+	do {
+		t = xs_transaction_start(x->xs);
+		if (t == XBT_NULL)
+			return -errno;
+		old = xs_read(x->xs, t, path, &len);
+		if (old == NULL) {
+			xs_transaction_end(x->xs, t, true);
+			return -ENOENT;
+		}
+		free(old);
+		if (!xs_write(x->xs, t, path, value, strlen(value))) {
+			xs_transaction_end(x->xs, t, true);
+			return -errno;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+	} while (errno == EAGAIN);
+	return -errno;
 }
 
 static int

@@ -35,9 +35,11 @@ char *xennet_xs_read(struct xennet_xen *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int xennet_xs_read_uint(struct xennet_xen *x, unsigned long *val,
 	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int xennet_xs_write(struct xennet_xen *x, xs_transaction_t t,
-	const char *value, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Write a node only if it exists: a device being removed by the toolstack
+ * must not have its directory brought back.
+ */
+int xennet_xs_update(struct xennet_xen *x, const char *value,
+	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 struct xennet_xs_kv {
 	const char *key;
 	const char *value;	/* NULL: remove the key */

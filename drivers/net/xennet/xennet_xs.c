@@ -68,12 +68,13 @@ static void
 xennet_state_write(struct xennet_port *p, int state)
 {
 	char v[4];
+	int ret;
 
 	snprintf(v, sizeof(v), "%d", state);
-	if (xennet_xs_write(&p->xen, XBT_NULL, v, "%s/state",
-			xennet_own_dir(p)) != 0)
-		XN_LOG(ERR, "%s: cannot write %s/state", p->name,
-			xennet_own_dir(p));
+	ret = xennet_xs_update(&p->xen, v, "%s/state", xennet_own_dir(p));
+	if (ret != 0 && ret != -ENOENT)
+		XN_LOG(ERR, "%s: cannot write %s/state: %s", p->name,
+			xennet_own_dir(p), strerror(-ret));
 	XN_LOG(INFO, "%s: %s -> %s (peer %s)", p->name,
 		xennet_state_name(p->state), xennet_state_name(state),
 		xennet_state_name(p->peer_state));
