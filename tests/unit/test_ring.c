@@ -355,6 +355,18 @@ test_rx_frames(void)
 	rx_put(0, 4000, 200, 0);
 	CHECK(xennet_rx_frame_read(rxs, 0, 1, &f, &r) == XENNET_FRAME_DROP);
 
+	/* an error status followed by a valid extra is still dropped */
+	rx_put(0, 0, NETIF_RSP_ERROR, NETRXF_extra_info);
+	e = (struct netif_extra_info *)&rxs->ring[1];
+	memset(e, 0, sizeof(*e));
+	e->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	CHECK(xennet_rx_frame_read(rxs, 0, 2, &f, &r) == XENNET_FRAME_DROP);
+	CHECK(r == XENNET_R_BAD_RESPONSE && f.consumed == 2);
+	/* an announced extra that never came is fatal */
+	rx_put(0, 0, 100, NETRXF_extra_info);
+	CHECK(xennet_rx_frame_read(rxs, 0, 1, &f, &r) == XENNET_FRAME_FATAL);
+	CHECK(r == XENNET_R_SLOTS_EXCEED_RING);
+
 	/* a chain running past the producer is fatal */
 	rx_put(0, 0, 100, NETRXF_more_data);
 	CHECK(xennet_rx_frame_read(rxs, 0, 1, &f, &r) == XENNET_FRAME_FATAL);

@@ -41,20 +41,24 @@ xennet_verdict_of(enum xennet_reason r)
 	return r >= XENNET_R_FATAL_FIRST ? XENNET_FRAME_FATAL : XENNET_FRAME_DROP;
 }
 
-/* Read a chain of extra-info entries; *idx points at the first one. */
+/*
+ * Read a chain of extra-info entries of either ring (entries are @stride
+ * bytes); *idx points at the first one. Running past the producer is
+ * reported as XENNET_R_SLOTS_EXCEED_RING.
+ */
 static enum xennet_reason
-xennet_extras_read(const union netif_tx_sring_entry *ring, unsigned int mask,
+xennet_extras_read(const void *ring, size_t stride, unsigned int mask,
 	RING_IDX cons, RING_IDX avail, RING_IDX *idx,
-	struct netif_extra_info *extra, uint32_t *extra_mask, uint16_t *nr)
+	struct netif_extra_info *extra, uint32_t *extra_mask)
 {
 	struct netif_extra_info e;
 
 	do {
 		if (*idx >= avail)
-			return XENNET_R_BAD_EXTRA;
-		XENNET_COPY_OUT(&e, &ring[(cons + *idx) & mask]);
+			return XENNET_R_SLOTS_EXCEED_RING;
+		XENNET_COPY_OUT(&e, (const uint8_t *)ring +
+			((cons + *idx) & mask) * stride);
 		(*idx)++;
-		(*nr)++;
 		if (e.type == XEN_NETIF_EXTRA_TYPE_NONE ||
 		    e.type >= XEN_NETIF_EXTRA_TYPE_MAX)
 			return XENNET_R_BAD_EXTRA;
@@ -110,10 +114,14 @@ xennet_tx_frame_read(const netif_tx_sring_t *sring, RING_IDX cons,
 	first_size = f->req[0].size;
 
 	if (f->req[0].flags & NETTXF_extra_info) {
-		r = xennet_extras_read(ring, mask, cons, avail, &idx, f->extra,
-			&f->extra_mask, &f->nr_extras);
-		if (r != XENNET_R_NONE)
+		r = xennet_extras_read(ring, sizeof(*ring), mask, cons, avail,
+			&idx, f->extra, &f->extra_mask);
+		f->nr_extras = idx - 1;
+		if (r != XENNET_R_NONE) {
+			/* a missing extra is malformed, as in netback */
+			r = XENNET_R_BAD_EXTRA;
 			goto out;
+		}
 	}
 
 	/* Follow-on slots, counted as xenvif_count_requests() does. */
@@ -201,8 +209,7 @@ xennet_rx_frame_read(const netif_rx_sring_t *sring, RING_IDX cons,
 	const union netif_rx_sring_entry *ring = sring->ring;
 	RING_IDX avail = prod - cons;
 	struct netif_rx_response rsp;
-	struct netif_extra_info e;
-	enum xennet_reason r = XENNET_R_NONE;
+	enum xennet_reason r = XENNET_R_NONE, er;
 	RING_IDX idx = 0;
 	bool more;
 
@@ -237,21 +244,12 @@ xennet_rx_frame_read(const netif_rx_sring_t *sring, RING_IDX cons,
 		else
 			f->len += rsp.status;
 		if (f->nr_slots == 1 && (rsp.flags & NETRXF_extra_info)) {
-			do {
-				if (idx >= avail) {
-					r = XENNET_R_SLOTS_EXCEED_RING;
-					goto out;
-				}
-				XENNET_COPY_OUT(&e, &ring[(cons + idx) & mask]);
-				idx++;
-				if (e.type == XEN_NETIF_EXTRA_TYPE_NONE ||
-				    e.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
-					r = XENNET_R_BAD_EXTRA;
-					goto out;
-				}
-				f->extra[e.type] = e;
-				f->extra_mask |= 1u << e.type;
-			} while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+			er = xennet_extras_read(ring, sizeof(*ring), mask, cons,
+				avail, &idx, f->extra, &f->extra_mask);
+			if (er != XENNET_R_NONE) {
+				r = er;
+				goto out;
+			}
 		}
 	} while (more);
 out:
