@@ -206,7 +206,7 @@ void xennet_ctl_kick(struct xennet_port *p);
 void xennet_set_link(struct xennet_port *p, bool up);
 
 /* Datapath side of the connection handover, a Dekker-style pair with
- * xennet_q_detach(): the control thread clears q->nq, then waits until no
+ * xennet_queues_set(): the control thread clears q->nq, then waits until no
  * burst is inside.
  */
 static inline struct xennet_nq *
