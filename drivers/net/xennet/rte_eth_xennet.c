@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
@@ -20,6 +23,7 @@
 #define XENNET_DOMID_ARG "domid"
 #define XENNET_DEVID_ARG "devid"
 #define XENNET_MAC_ARG "mac"
+#define XENNET_MAX_QUEUES_ARG "max_queues"
 
 static const char * const xennet_valid_args[] = {
 	XENNET_ROLE_ARG,
@@ -27,6 +31,7 @@ static const char * const xennet_valid_args[] = {
 	XENNET_DOMID_ARG,
 	XENNET_DEVID_ARG,
 	XENNET_MAC_ARG,
+	XENNET_MAX_QUEUES_ARG,
 	NULL
 };
 
@@ -36,61 +41,6 @@ static const struct rte_ether_addr xennet_back_mac = {
 };
 
 RTE_LOG_REGISTER(xennet_logtype, pmd.net.xennet, NOTICE);
-
-struct rte_mbuf *
-xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
-{
-	struct rte_mbuf *head, *m, *seg;
-	uint32_t room;
-
-	head = rte_pktmbuf_alloc(mp);
-	if (unlikely(head == NULL))
-		return NULL;
-	head->pkt_len = len;
-	m = head;
-	for (;;) {
-		room = rte_pktmbuf_tailroom(m);
-		m->data_len = RTE_MIN(len, room);
-		len -= m->data_len;
-		if (len == 0)
-			return head;
-		seg = rte_pktmbuf_alloc(mp);
-		if (unlikely(seg == NULL)) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		m->next = seg;
-		m = seg;
-		head->nb_segs++;
-	}
-}
-
-struct xennet_nq *
-xennet_nq_alloc(struct xennet_port *p)
-{
-	struct xennet_nq *nq;
-
-	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
-		p->dev->device->numa_node);
-	if (nq != NULL) {
-		nq->port = p;
-		nq->peer_domid = p->peer_domid;
-	}
-	return nq;
-}
-
-void
-xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
-{
-	struct xennet_port *p = q->port;
-
-	q->st.errors++;
-	q->st.reason[r]++;
-	XN_LOG_RL(ERR, "%s: peer domain %ld broke the protocol: %s", p->name,
-		p->peer_domid, xennet_reason_str[r]);
-	if (__atomic_exchange_n(&p->fatal, r, __ATOMIC_RELAXED) == 0)
-		xennet_ctl_kick(p);
-}
 
 /* devargs ---------------------------------------------------------------- */
 
@@ -190,6 +140,24 @@ xennet_set_devid(const char *key, const char *value, void *extra)
 }
 
 static int
+xennet_set_max_queues(const char *key, const char *value, void *extra)
+{
+	struct xennet_port *p = extra;
+	unsigned long v;
+
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
+	if (xennet_parse_uint(key, value, XENNET_MAX_QUEUES, &v) != 0 ||
+	    v == 0) {
+		XN_LOG(ERR, "invalid %s=%s: a number from 1 to %u", key, value,
+			XENNET_MAX_QUEUES);
+		return -EINVAL;
+	}
+	p->max_queues = v;
+	return 0;
+}
+
+static int
 xennet_parse_mac(const char *value, struct rte_ether_addr *mac)
 {
 	if (rte_ether_unformat_addr(value, mac) != 0 ||
@@ -227,7 +195,7 @@ xennet_check_keys(const char *name, const struct rte_kvargs *kv)
 				break;
 		if (*k == NULL) {
 			XN_LOG(ERR, "%s: unknown devarg %s (valid: role, domain, "
-				"domid, devid, mac)", name, kv->pairs[i].key);
+				"domid, devid, mac, max_queues)", name, kv->pairs[i].key);
 			return -EINVAL;
 		}
 		if (rte_kvargs_count(kv, *k) > 1) {
@@ -248,6 +216,7 @@ xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
 
 	p->role = XENNET_ROLE_FRONTEND;
 	p->domid_arg = -1;
+	p->max_queues = XENNET_MAX_QUEUES;
 	if (args == NULL || args[0] == '\0')
 		return 0;
 	kv = rte_kvargs_parse(args, NULL);
@@ -261,7 +230,9 @@ xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
 	    rte_kvargs_process(kv, XENNET_DOMAIN_ARG, xennet_set_domain, p) ||
 	    rte_kvargs_process(kv, XENNET_DOMID_ARG, xennet_set_domid, p) ||
 	    rte_kvargs_process(kv, XENNET_DEVID_ARG, xennet_set_devid, p) ||
-	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p)))
+	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p) ||
+	    rte_kvargs_process(kv, XENNET_MAX_QUEUES_ARG,
+		xennet_set_max_queues, p)))
 		ret = -EINVAL;
 	rte_kvargs_free(kv);
 	if (ret != 0)
@@ -302,19 +273,22 @@ xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = XENNET_FRAME_MAX;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = XENNET_MTU_DEFAULT;
-	info->max_rx_queues = XENNET_MAX_QUEUES;
-	info->max_tx_queues = XENNET_MAX_QUEUES;
+	info->max_rx_queues = p->max_queues;
+	info->max_tx_queues = p->max_queues;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	/* Descriptor counts are hints: a ring holds 256 entries whatever
+	 * the application asks for.
+	 */
 	info->rx_desc_lim = (struct rte_eth_desc_lim){
-		.nb_max = XENNET_RX_RING_SIZE,
+		.nb_max = XENNET_DESC_MAX,
 		.nb_min = p->role == XENNET_ROLE_FRONTEND ?
 			XENNET_RX_BUFS_MIN : 1,
 		.nb_align = 1,
 	};
 	info->tx_desc_lim = (struct rte_eth_desc_lim){
-		.nb_max = XENNET_TX_RING_SIZE,
+		.nb_max = XENNET_DESC_MAX,
 		.nb_min = 1,
 		.nb_align = 1,
 	};
@@ -322,6 +296,35 @@ xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_txportconf.ring_size = XENNET_TX_RING_SIZE;
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
+	info->default_rxportconf.nb_queues = 1;
+	info->default_txportconf.nb_queues = 1;
+	return 0;
+}
+
+/* Point the ethdev interrupt vectors at each Rx queue's epoll set. */
+static int
+xennet_intr_setup(struct rte_eth_dev *dev)
+{
+	struct rte_intr_handle *h = dev->intr_handle;
+	struct xennet_queue *q;
+	uint16_t i, n = dev->data->nb_rx_queues;
+
+	rte_intr_vec_list_free(h);
+	if (rte_intr_vec_list_alloc(h, "xennet_intr_vec", n) != 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		q = dev->data->rx_queues[i];
+		if (rte_intr_vec_list_index_set(h, i,
+				RTE_INTR_VEC_RXTX_OFFSET + i) != 0 ||
+		    rte_intr_efds_index_set(h, i, q->intr_fd) != 0)
+			return -EINVAL;
+	}
+	/* EAL reads nothing from the fds: the queue drains them on enable. */
+	if (rte_intr_nb_efd_set(h, n) != 0 ||
+	    rte_intr_max_intr_set(h, n + 1) != 0 ||
+	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
+	    rte_intr_efd_counter_size_set(h, 0) != 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -329,25 +332,70 @@ static int
 xennet_dev_start(struct rte_eth_dev *dev)
 {
 	struct xennet_port *p = dev->data->dev_private;
-	int ret;
+	struct rte_eth_dev_data *d = dev->data;
+	struct xennet_queue *rxq, *txq;
+	uint16_t i, nq = RTE_MIN(d->nb_rx_queues, d->nb_tx_queues);
+	int ret = 0;
 
-	if (dev->data->rx_queues[0] == NULL || dev->data->tx_queues[0] == NULL)
+	for (i = 0; i < d->nb_rx_queues; i++)
+		if (d->rx_queues[i] == NULL)
+			return -EINVAL;
+	for (i = 0; i < d->nb_tx_queues; i++)
+		if (d->tx_queues[i] == NULL)
+			return -EINVAL;
+	if (nq == 0)
 		return -EINVAL;
-	ret = xennet_ctl_start(p);
-	if (ret != 0)
-		return ret;
-	dev->data->dev_started = 1;
-	xennet_ctl_kick(p);
-	return 0;
+	if (d->dev_conf.intr_conf.rxq) {
+		ret = xennet_intr_setup(dev);
+		if (ret != 0) {
+			XN_LOG(ERR, "%s: cannot set up Rx interrupts", p->name);
+			return ret;
+		}
+	}
+	rxq = d->rx_queues[0];
+	txq = d->tx_queues[0];
+	xennet_ctl_lock();
+	p->want_queues = nq;
+	if (p->role == XENNET_ROLE_FRONTEND) {
+		p->want_rx_bufs = RTE_MIN(RTE_MAX(rxq->nb_desc,
+			XENNET_RX_BUFS_MIN), XENNET_RX_RING_SIZE);
+		p->want_tx_bufs = RTE_MIN(RTE_MAX(txq->nb_desc,
+			XENNET_TX_BUFS_PER_PAGE), XENNET_TX_RING_SIZE);
+		ret = xennet_front_budget(p);
+		/* A connection of another shape is made again. */
+		if (ret == 0 && p->conn != NULL &&
+		    (p->conn->d.nr_rx_bufs != p->want_rx_bufs ||
+		     p->conn->d.nr_tx_bufs != p->want_tx_bufs ||
+		     p->conn_queues_asked != nq))
+			p->reconnect = true;
+	}
+	if (ret == 0) {
+		p->active = true;
+		p->started = true;
+		if (p->conn != NULL && !p->disabled && !p->reconnect)
+			xennet_conn_attach(p, p->conn);
+		xennet_ctl_port_changed(p);
+		d->dev_started = 1;
+	}
+	xennet_ctl_unlock();
+	return ret;
 }
 
 /*
  * The connection outlives stop/start, as a netdev that is set down keeps
- * its xenbus connection: only close hands the vif back.
+ * its xenbus connection: the queues only let go of it, so they can be
+ * set up again.
  */
 static int
 xennet_dev_stop(struct rte_eth_dev *dev)
 {
+	struct xennet_port *p = dev->data->dev_private;
+
+	xennet_ctl_lock();
+	p->started = false;
+	xennet_conn_attach(p, NULL);
+	xennet_ctl_port_changed(p);
+	xennet_ctl_unlock();
 	dev->data->dev_started = 0;
 	return 0;
 }
@@ -359,6 +407,10 @@ xennet_queue_release(void *queue)
 
 	if (q == NULL)
 		return;
+	if (q->intr_fd >= 0)
+		close(q->intr_fd);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
 	rte_free(q->segs);
 	rte_free(q->seg_slot);
 	rte_free(q->frames);
@@ -387,16 +439,14 @@ xennet_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
-	pthread_mutex_lock(&p->lock);
-	p->closing = true;
-	pthread_mutex_unlock(&p->lock);
-	xennet_ctl_stop(p);
+	xennet_ctl_unregister(p);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		xennet_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		xennet_tx_queue_release(dev, i);
-	xennet_xen_close(&p->xen);
-	pthread_mutex_destroy(&p->lock);
+	rte_intr_vec_list_free(dev->intr_handle);
+	rte_intr_instance_free(dev->intr_handle);
+	dev->intr_handle = NULL;
 	return 0;
 }
 
@@ -419,6 +469,21 @@ xennet_queue_alloc(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->qid = qid;
 	q->nb_desc = nb_desc;
 	q->mp = mp;
+	q->port_id = dev->data->port_id;
+	q->intr_fd = -1;
+	q->kick_fd = -1;
+	if (mp != NULL && dev->data->dev_conf.intr_conf.rxq) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		q->intr_fd = epoll_create1(EPOLL_CLOEXEC);
+		q->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (q->intr_fd < 0 || q->kick_fd < 0 ||
+		    epoll_ctl(q->intr_fd, EPOLL_CTL_ADD, q->kick_fd,
+			&ev) != 0) {
+			xennet_queue_release(q);
+			return NULL;
+		}
+	}
 	if (p->role != XENNET_ROLE_BACKEND)
 		return q;
 	if (mp != NULL) {
@@ -453,10 +518,6 @@ xennet_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	struct xennet_port *p = dev->data->dev_private;
 	struct xennet_queue *q;
 
-	if (p->nr_nq != 0) {
-		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
-		return -EBUSY;
-	}
 	if (rte_pktmbuf_data_room_size(mp) < RTE_PKTMBUF_HEADROOM + 64) {
 		XN_LOG(ERR, "%s: mbufs of mempool %s are too small", p->name,
 			mp->name);
@@ -473,18 +534,25 @@ static int
 xennet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	unsigned int socket, const struct rte_eth_txconf *conf)
 {
-	struct xennet_port *p = dev->data->dev_private;
 	struct xennet_queue *q;
 
-	if (p->nr_nq != 0) {
-		XN_LOG(ERR, "%s: cannot set up queues while connected", p->name);
-		return -EBUSY;
-	}
 	q = xennet_queue_alloc(dev, qid, nb_desc, socket, NULL);
 	if (q == NULL)
 		return -ENOMEM;
 	dev->data->tx_queues[qid] = q;
 	return 0;
+}
+
+static int
+xennet_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	return xennet_queue_intr_enable(dev->data->rx_queues[qid]);
+}
+
+static int
+xennet_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	return xennet_queue_intr_disable(dev->data->rx_queues[qid]);
 }
 
 static int
@@ -564,6 +632,7 @@ static const struct xennet_xstat xennet_qxstats[] = {
 	XENNET_QSTAT(copy_segs),
 	XENNET_QSTAT(copy_errors),
 	XENNET_QSTAT(notify),
+	XENNET_QSTAT(wakeups),
 };
 
 #define XENNET_PSTAT(n) { #n, offsetof(struct xennet_port, n) }
@@ -716,6 +785,8 @@ static const struct eth_dev_ops xennet_ops = {
 	.tx_queue_setup = xennet_tx_queue_setup,
 	.rx_queue_release = xennet_rx_queue_release,
 	.tx_queue_release = xennet_tx_queue_release,
+	.rx_queue_intr_enable = xennet_rx_intr_enable,
+	.rx_queue_intr_disable = xennet_rx_intr_disable,
 	.link_update = xennet_link_update,
 	.stats_get = xennet_stats_get,
 	.stats_reset = xennet_stats_reset,
@@ -733,7 +804,7 @@ static const struct eth_dev_ops xennet_ops = {
 static int
 xennet_front_read_mac(struct xennet_port *p)
 {
-	char *s = xennet_xs_read(&p->xen, "%s/mac", p->fe_path);
+	char *s = xennet_xs_read(xennet_ctl_xen(), "%s/mac", p->fe_path);
 	int ret;
 
 	if (s == NULL) {
@@ -776,21 +847,31 @@ xennet_probe(struct rte_vdev_device *vdev)
 	*p = args;
 	p->dev = dev;
 	p->peer_domid = -1;
-	p->ctl_kick = -1;
+	p->claim_fd = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	pthread_mutex_init(&p->lock, NULL);
-
-	ret = xennet_xen_open(&p->xen, p->role == XENNET_ROLE_BACKEND);
-	if (ret != 0)
-		goto fail;
-	if (p->role == XENNET_ROLE_FRONTEND) {
+	if (p->role == XENNET_ROLE_FRONTEND)
 		snprintf(p->fe_path, sizeof(p->fe_path), "device/vif/%u",
 			p->devid);
-		if (!p->mac_set) {
-			ret = xennet_front_read_mac(p);
-			if (ret != 0)
-				goto fail;
-		}
+	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (dev->intr_handle == NULL) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	ret = xennet_ctl_register(p);
+	if (ret != 0) {
+		rte_intr_instance_free(dev->intr_handle);
+		dev->intr_handle = NULL;
+		rte_eth_dev_release_port(dev);
+		return ret;
+	}
+	if (p->role == XENNET_ROLE_FRONTEND) {
+		xennet_ctl_lock();
+		ret = p->mac_set ? 0 : xennet_front_read_mac(p);
+		if (ret == 0)
+			ret = xennet_front_claim(p);
+		xennet_ctl_unlock();
+		if (ret != 0)
+			goto fail;
 	} else if (!p->mac_set) {
 		p->mac = xennet_back_mac;
 	}
@@ -823,8 +904,9 @@ xennet_probe(struct rte_vdev_device *vdev)
 			p->devid, p->domid_arg);
 	return 0;
 fail:
-	xennet_xen_close(&p->xen);
-	pthread_mutex_destroy(&p->lock);
+	xennet_ctl_unregister(p);
+	rte_intr_instance_free(dev->intr_handle);
+	dev->intr_handle = NULL;
 	rte_eth_dev_release_port(dev);
 	return ret;
 }
@@ -852,4 +934,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xennet,
 	XENNET_DOMAIN_ARG "=<name> "
 	XENNET_DOMID_ARG "=<int> "
 	XENNET_DEVID_ARG "=<int> "
-	XENNET_MAC_ARG "=xx:xx:xx:xx:xx:xx");
+	XENNET_MAC_ARG "=xx:xx:xx:xx:xx:xx "
+	XENNET_MAX_QUEUES_ARG "=<1-8>");

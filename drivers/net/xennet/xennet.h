@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
@@ -17,17 +18,23 @@
 #include "xennet_ring.h"
 #include "xennet_xen.h"
 
-#define XENNET_MAX_QUEUES 1
+/* Queue pairs per vif, as Linux's default cap (min(8, CPUs)). */
+#define XENNET_MAX_QUEUES 8
 #define XENNET_BURST_MAX 64
 #define XENNET_NAME_MAX 64
 /* Frontend TX buffers: two per granted page, each holds a 1514-byte frame. */
 #define XENNET_TX_BUF_SIZE 2048u
 #define XENNET_TX_BUFS_PER_PAGE (XENNET_PAGE_SIZE / XENNET_TX_BUF_SIZE)
-#define XENNET_TX_BUF_PAGES (XENNET_TX_RING_SIZE / XENNET_TX_BUFS_PER_PAGE)
 /* Linux netfront keeps at least this many RX requests posted. */
 #define XENNET_RX_BUFS_MIN (XEN_NETIF_NR_SLOTS_MIN + 1)
 #define XENNET_MTU_DEFAULT 1500u
 #define XENNET_FRAME_MAX (XENNET_MTU_DEFAULT + RTE_ETHER_HDR_LEN)
+/* Descriptor counts are a hint (as for vhost and virtio-user): anything
+ * up to this is accepted and clamped to what a ring holds.
+ */
+#define XENNET_DESC_MAX 4096
+/* gntalloc's default per-domain limit of granted pages */
+#define XENNET_GNTALLOC_LIMIT 1024u
 
 enum xennet_role {
 	XENNET_ROLE_FRONTEND,
@@ -46,6 +53,7 @@ struct xennet_qstats {
 	uint64_t copy_segs;	/* grant-copy segments */
 	uint64_t copy_errors;	/* segments that failed */
 	uint64_t notify;	/* event channel notifications sent */
+	uint64_t wakeups;	/* Rx interrupts armed with work already there */
 	uint64_t reason[XENNET_R_MAX];
 };
 
@@ -56,33 +64,81 @@ struct xennet_pool {
 	uint32_t nr_pages;
 };
 
+/* What the control plane negotiated for one queue pair. Event channel
+ * ports are the peer's (backend) or our own (frontend); tx == rx unless
+ * split.
+ */
+struct xennet_qdesc {
+	uint32_t tx_ref;
+	uint32_t rx_ref;
+	uint32_t evtchn_tx;
+	uint32_t evtchn_rx;
+};
+
+/* A connection as negotiated in xenstore: all the datapath needs. */
+struct xennet_conn_desc {
+	uint32_t peer_domid;
+	uint16_t nr_queues;
+	bool split;		/* separate TX and RX event channels */
+	bool peer_sg;		/* peer takes multi-slot frames */
+	bool alive_byte;	/* backend: frontend keeps XENNET_ALIVE_OFF */
+	uint16_t nr_tx_bufs;	/* frontend: TX buffers (and in-flight cap) */
+	uint16_t nr_rx_bufs;	/* frontend: RX buffers posted */
+	struct xennet_qdesc q[XENNET_MAX_QUEUES];
+};
+
+/* The two indices each end keeps privately for a ring. */
+struct xennet_back_idx {
+	RING_IDX req_cons;
+	RING_IDX rsp_prod_pvt;
+};
+
+struct xennet_front_idx {
+	RING_IDX req_prod_pvt;
+	RING_IDX rsp_cons;
+};
+
 /*
- * One netif queue pair while connected. Fields used by the ethdev Rx burst
- * and by the Tx burst sit on separate cache lines: two lcores may run
- * them at once.
+ * One netif queue pair of a connection. Each ring is driven by one lcore
+ * (the guest TX ring by backend eth Rx or frontend eth Tx, the RX ring by
+ * the other burst), so each ring's private state has its own cache line;
+ * the first line is written only at setup.
  */
 struct xennet_nq {
 	struct xennet_port *port;
 	netif_tx_sring_t *txs;
 	netif_rx_sring_t *rxs;
-	uint32_t evtchn;		/* local port */
+	xenevtchn_handle *evh;		/* its fd wakes Rx interrupts */
+	uint32_t port_tx;		/* local event channel ports */
+	uint32_t port_rx;
 	uint32_t peer_domid;
-	bool peer_sg;			/* peer takes multi-slot frames */
-	bool peer_alive_byte;		/* backend: XENNET_ALIVE_OFF is kept */
+	uint16_t idx;
+	bool peer_sg;
 
-	/* backend: guest TX ring, used by eth Rx; frontend: by eth Tx */
-	RING_IDX tx_req;		/* be: req_cons; fe: req_prod_pvt */
-	RING_IDX tx_rsp;		/* be: rsp_prod_pvt; fe: rsp_cons */
+	/* guest TX ring: backend eth Rx, frontend eth Tx */
+	union {
+		struct xennet_back_idx be;
+		struct xennet_front_idx fe;
+	} tx __rte_cache_aligned;
 	struct xennet_pool txbuf;	/* frontend */
-	uint16_t tx_free[XENNET_TX_RING_SIZE];
 	uint16_t nr_tx_free;
+	uint16_t tx_free[XENNET_TX_RING_SIZE];
 	uint8_t tx_active[XENNET_TX_RING_SIZE];
 
-	/* backend: guest RX ring, used by eth Tx; frontend: by eth Rx */
-	RING_IDX rx_req __rte_cache_aligned; /* be: req_cons; fe: req_prod_pvt */
-	RING_IDX rx_rsp;		/* be: rsp_prod_pvt; fe: rsp_cons */
+	/* guest RX ring: backend eth Tx, frontend eth Rx */
+	union {
+		struct xennet_back_idx be;
+		struct xennet_front_idx fe;
+	} rx __rte_cache_aligned;
 	struct xennet_pool rxbuf;	/* frontend */
 	uint16_t rx_slot_page[XENNET_RX_RING_SIZE];
+};
+
+/* A live connection: queue pairs, grants, mappings and event channels. */
+struct xennet_conn {
+	struct xennet_port *port;
+	struct xennet_conn_desc d;
+	struct xennet_nq *nq[XENNET_MAX_QUEUES];
 };
 
 struct xennet_queue {
@@ -90,9 +146,18 @@ struct xennet_queue {
 	struct rte_mempool *mp;		/* Rx queues */
 	uint16_t qid;
 	uint16_t nb_desc;
-	/* Connection handover with the control thread, see xennet_q_enter */
+	uint16_t port_id;
+	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
+	/* Rx interrupt: an epoll set holding the event channel fd of the
+	 * attached queue pair and @kick_fd, so the fd the application waits
+	 * on outlives reconnections.
+	 */
+	int intr_fd;			/* -1: Tx queue, or no interrupts */
+	int kick_fd;
+	struct xennet_nq *intr_nq;	/* whose fd is in the set */
+	bool intr_armed;
 	struct xennet_qstats st;
 	/* backend scratch for one burst */
 	xennet_copy_seg_t *segs;
@@ -104,28 +169,32 @@ struct xennet_queue {
 
 struct xennet_port {
 	struct rte_eth_dev *dev;
+	TAILQ_ENTRY(xennet_port) next;	/* in the control plane's list */
 	enum xennet_role role;
 	char name[RTE_ETH_NAME_MAX_LEN];
 	/* devargs */
 	char domain[XENNET_NAME_MAX];	/* backend: guest name, or "" */
 	long domid_arg;			/* backend: guest domid, or -1 */
 	unsigned int devid;
+	unsigned int max_queues;	/* backend: cap on queues offered */
 	struct rte_ether_addr mac;
 	bool mac_set;
 
-	struct xennet_xen xen;
-
-	/* control thread */
-	pthread_t ctl_tid;
-	bool ctl_running;
-	int ctl_kick;			/* eventfd waking the control thread */
-	pthread_mutex_t lock;		/* serialises control vs dev_ops */
-	bool started;
+	/* All below is the control plane's, under its lock. */
+	bool active;			/* started once: take part in xenbus */
+	bool started;			/* ethdev queues attached */
+	bool dirty;			/* reconcile on the next pass */
 	bool closing;
 	uint32_t fatal;			/* reason, set by the datapath */
 	bool disabled;			/* stopped after a fatal error */
-	bool refused;			/* frontend: gave up on this backend */
+	bool refused;			/* gave up until the peer changes state */
+	char refused_state[16];		/* peer state when we gave up */
+	char bad_state[16];		/* invalid peer state already counted */
 	bool peer_died;			/* backend: frontend process is gone */
+	bool reconnect;			/* frontend: new config, reconnect */
+	bool lsc_pending;		/* link changed: callbacks to run */
+	int claim_fd;			/* flock held while serving the vif */
+	bool claim_logged;
 
 	/* xenstore view of the device; paths relative to our domain */
 	long peer_domid;		/* -1 while no vif is bound */
@@ -135,8 +204,12 @@ struct xennet_port {
 	int peer_state;
 	bool watching;
 
-	struct xennet_nq *nq[XENNET_MAX_QUEUES];
-	unsigned int nr_nq;
+	struct xennet_conn *conn;
+	uint16_t want_queues;		/* ethdev queue pairs configured */
+	uint16_t want_rx_bufs;		/* frontend: from rx nb_desc */
+	uint16_t want_tx_bufs;		/* frontend: from tx nb_desc */
+	uint16_t conn_queues_asked;	/* frontend: want_queues at connect */
+	uint16_t published_queues;	/* backend: multi-queue-max-queues */
 
 	/* control-path counters */
 	uint64_t connects;
@@ -185,28 +258,45 @@ xennet_cursor_advance(struct xennet_mbuf_cursor *c, uint32_t n)
 struct rte_mbuf *xennet_mbuf_alloc_chain(struct rte_mempool *mp,
 	uint32_t len);
 
+/* The peer broke the protocol: stop the queue until it reconnects. */
+void xennet_fatal(struct xennet_queue *q, enum xennet_reason r);
+
 /* datapath (xennet_back.c, xennet_front.c) */
 uint16_t xennet_back_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_back_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
 
-/* connection setup and teardown, called from the control thread */
-struct xennet_nq *xennet_nq_alloc(struct xennet_port *p);
-int xennet_back_connect(struct xennet_port *p);
-void xennet_back_release(struct xennet_port *p, struct xennet_nq *nq);
-int xennet_front_connect(struct xennet_port *p);
-void xennet_front_release(struct xennet_port *p, struct xennet_nq *nq);
-void xennet_disconnect(struct xennet_port *p);
+/* connections (xennet_conn.c): built from a description, no xenstore */
+struct xennet_xen *xennet_ctl_xen(void);
+int xennet_conn_open(struct xennet_port *p, struct xennet_conn_desc *d,
+	struct xennet_conn **out);
+void xennet_conn_close(struct xennet_conn *c);
+void xennet_conn_notify(struct xennet_conn *c);
+/* Give each ethdev queue its queue pair (NULL: take them back, waiting
+ * until no burst uses them).
+ */
+void xennet_conn_attach(struct xennet_port *p, struct xennet_conn *c);
+bool xennet_conn_peer_alive(const struct xennet_conn *c);
+int xennet_queue_intr_enable(struct xennet_queue *q);
+int xennet_queue_intr_disable(struct xennet_queue *q);
 
-/* xenstore state machine (xennet_xs.c) */
-int xennet_ctl_start(struct xennet_port *p);
-void xennet_ctl_stop(struct xennet_port *p);
-void xennet_ctl_kick(struct xennet_port *p);
-void xennet_set_link(struct xennet_port *p, bool up);
+/* control plane (xennet_xs.c): one per process */
+int xennet_ctl_register(struct xennet_port *p);
+void xennet_ctl_unregister(struct xennet_port *p);
+void xennet_ctl_lock(void);
+void xennet_ctl_unlock(void);
+void xennet_ctl_kick(void);
+void xennet_ctl_port_changed(struct xennet_port *p);
+int xennet_claim(struct xennet_port *p, const char *what);
+void xennet_unclaim(struct xennet_port *p);
+/* Frontend: claim the vif at probe if the toolstack created it. */
+int xennet_front_claim(struct xennet_port *p);
+/* Frontend: whether the configured queues fit gntalloc's page limit. */
+int xennet_front_budget(struct xennet_port *p);
 
 /* Datapath side of the connection handover, a Dekker-style pair with
- * xennet_queues_set(): the control thread clears q->nq, then waits until no
+ * xennet_conn_attach(): the control plane clears q->nq, then waits until no
  * burst is inside.
  */
 static inline struct xennet_nq *
@@ -226,9 +316,6 @@ xennet_q_leave(struct xennet_queue *q)
 {
 	__atomic_store_n(&q->in_burst, 0, __ATOMIC_RELEASE);
 }
-
-/* The peer broke the protocol: stop the queue until it reconnects. */
-void xennet_fatal(struct xennet_queue *q, enum xennet_reason r);
 
 /* Push produced entries and say whether the peer asked for an event,
  * RING_PUSH_{REQUESTS,RESPONSES}_AND_CHECK_NOTIFY on private indices.

@@ -8,8 +8,6 @@
  * as Linux netback batches its copy hypercalls.
  */
 
-#include <rte_malloc.h>
-
 #include "xennet.h"
 
 /*
@@ -57,7 +55,7 @@ xennet_copy_burst(struct xennet_queue *q, unsigned int nsegs)
 		return;
 	q->st.copy_calls++;
 	q->st.copy_segs += nsegs;
-	if (xennet_gnt_copy(&q->port->xen, nsegs, q->segs) != 0) {
+	if (xennet_gnt_copy(xennet_ctl_xen(), nsegs, q->segs) != 0) {
 		XN_LOG_RL(ERR, "%s: grant copy failed: %s", q->port->name,
 			strerror(errno));
 		for (k = 0; k < nsegs; k++)
@@ -88,7 +86,7 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	nb_pkts = RTE_MIN(nb_pkts, XENNET_BURST_MAX);
 	prod = *(volatile RING_IDX *)&s->req_prod;
 	rte_smp_rmb();
-	cons = nq->tx_req;
+	cons = nq->tx.be.req_cons;
 	if ((RING_IDX)(prod - cons) > XENNET_TX_RING_SIZE) {
 		xennet_fatal(q, XENNET_R_IMPOSSIBLE_COUNT);
 		goto out;
@@ -101,7 +99,8 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			break;
 		}
 		if (unlikely(v == XENNET_FRAME_DROP)) {
-			nq->tx_rsp += xennet_tx_frame_respond(s, nq->tx_rsp, f,
+			nq->tx.be.rsp_prod_pvt += xennet_tx_frame_respond(s,
+				nq->tx.be.rsp_prod_pvt, f,
 				why == XENNET_R_MCAST ? NETIF_RSP_OKAY :
 							NETIF_RSP_ERROR);
 			if (why != XENNET_R_MCAST) {
@@ -132,7 +131,7 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		cons += f->consumed;
 		nf++;
 	}
-	nq->tx_req = cons;
+	nq->tx.be.req_cons = cons;
 
 	xennet_copy_burst(q, nsegs);
 	seg_begin = 0;
@@ -142,7 +141,8 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			ok &= q->segs[k].status == GNTST_okay;
 		seg_begin = seg_end[i];
 		f = &q->frames[i];
-		nq->tx_rsp += xennet_tx_frame_respond(s, nq->tx_rsp, f,
+		nq->tx.be.rsp_prod_pvt += xennet_tx_frame_respond(s,
+				nq->tx.be.rsp_prod_pvt, f,
 			ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
 		if (unlikely(!ok)) {
 			q->st.copy_errors++;
@@ -152,7 +152,7 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(mbufs[i]);
 			continue;
 		}
-		mbufs[i]->port = q->port->dev->data->port_id;
+		mbufs[i]->port = q->port_id;
 		if (f->req[0].flags & NETTXF_csum_blank) {
 			if (!xennet_csum_complete(mbufs[i]))
 				q->st.reason[XENNET_R_NOT_SUPPORTED]++;
@@ -163,8 +163,8 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		pkts[nrx++] = mbufs[i];
 	}
 	q->st.pkts += nrx;
-	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->tx_rsp)) {
-		xennet_evtchn_notify(&q->port->xen, nq->evtchn);
+	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->tx.be.rsp_prod_pvt)) {
+		xennet_evtchn_notify(nq->evh, nq->port_tx);
 		q->st.notify++;
 	}
 out:
@@ -194,7 +194,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	nb_pkts = RTE_MIN(nb_pkts, XENNET_BURST_MAX);
 	prod = *(volatile RING_IDX *)&s->req_prod;
 	rte_smp_rmb();
-	cons = nq->rx_req;
+	cons = nq->rx.be.req_cons;
 	if ((RING_IDX)(prod - cons) > XENNET_RX_RING_SIZE) {
 		xennet_fatal(q, XENNET_R_IMPOSSIBLE_COUNT);
 		goto out;
@@ -246,8 +246,8 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		done[ndone++] = m;
 		ntx++;
 	}
-	nq->rx_req = cons;
-	nq->rx_rsp = cons;
+	nq->rx.be.req_cons = cons;
+	nq->rx.be.rsp_prod_pvt = cons;
 
 	if (nsegs != 0) {
 		xennet_copy_burst(q, nsegs);
@@ -262,8 +262,8 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 	}
 	q->st.pkts += ntx - ndrop;
-	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->rx_rsp)) {
-		xennet_evtchn_notify(&q->port->xen, nq->evtchn);
+	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->rx.be.rsp_prod_pvt)) {
+		xennet_evtchn_notify(nq->evh, nq->port_rx);
 		q->st.notify++;
 	}
 out:
@@ -271,82 +271,4 @@ out:
 	if (ndone != 0)
 		rte_pktmbuf_free_bulk(done, ndone);
 	return ntx;
-}
-
-int
-xennet_back_connect(struct xennet_port *p)
-{
-	struct xennet_xen *x = &p->xen;
-	unsigned long tx_ref, rx_ref, evtchn, val;
-	struct xennet_nq *nq;
-	int port;
-
-	if (xennet_xs_read_uint(x, &val, "%s/request-rx-copy", p->fe_path) ||
-	    val != 1) {
-		XN_LOG(ERR, "%s: frontend did not request rx-copy, the only "
-			"receive mode there is", p->name);
-		return -EOPNOTSUPP;
-	}
-	if (xennet_xs_read_uint(x, &val, "%s/multi-queue-num-queues",
-			p->fe_path) == 0 && val != 1) {
-		XN_LOG(ERR, "%s: frontend asks for %lu queues, we offer 1",
-			p->name, val);
-		return -EINVAL;
-	}
-	if (xennet_xs_read_uint(x, &tx_ref, "%s/tx-ring-ref", p->fe_path) ||
-	    xennet_xs_read_uint(x, &rx_ref, "%s/rx-ring-ref", p->fe_path) ||
-	    xennet_xs_read_uint(x, &evtchn, "%s/event-channel", p->fe_path) ||
-	    tx_ref > UINT32_MAX || rx_ref > UINT32_MAX ||
-	    evtchn > UINT32_MAX) {
-		XN_LOG(ERR, "%s: frontend %s has missing or malformed "
-			"tx-ring-ref/rx-ring-ref/event-channel", p->name,
-			p->fe_path);
-		p->bad_xenstore++;
-		return -EINVAL;
-	}
-
-	nq = xennet_nq_alloc(p);
-	if (nq == NULL)
-		return -ENOMEM;
-	nq->peer_sg = xennet_xs_read_uint(x, &val, "%s/feature-sg",
-		p->fe_path) == 0 && val == 1;
-	nq->peer_alive_byte = xennet_xs_read_uint(x, &val,
-		"%s/feature-xennet-alive", p->fe_path) == 0 && val == 1;
-	nq->txs = xennet_gnt_map(x, p->peer_domid, tx_ref);
-	nq->rxs = xennet_gnt_map(x, p->peer_domid, rx_ref);
-	if (nq->txs == NULL || nq->rxs == NULL)
-		goto fail;
-	/* Attach at the frontend's state, never re-initialise its rings. */
-	if (!xennet_ring_attach_ok(nq->txs->req_prod, nq->txs->rsp_prod,
-			XENNET_TX_RING_SIZE) ||
-	    !xennet_ring_attach_ok(nq->rxs->req_prod, nq->rxs->rsp_prod,
-			XENNET_RX_RING_SIZE)) {
-		XN_LOG(ERR, "%s: frontend rings hold more requests than slots",
-			p->name);
-		p->bad_xenstore++;
-		goto fail;
-	}
-	nq->tx_req = nq->tx_rsp = nq->txs->rsp_prod;
-	nq->rx_req = nq->rx_rsp = nq->rxs->rsp_prod;
-	port = xennet_evtchn_bind(x, p->peer_domid, evtchn);
-	if (port < 0)
-		goto fail;
-	nq->evtchn = port;
-	p->nq[0] = nq;
-	p->nr_nq = 1;
-	return 0;
-fail:
-	xennet_gnt_unmap(x, nq->txs, 1);
-	xennet_gnt_unmap(x, nq->rxs, 1);
-	rte_free(nq);
-	return -EIO;
-}
-
-void
-xennet_back_release(struct xennet_port *p, struct xennet_nq *nq)
-{
-	xennet_evtchn_unbind(&p->xen, nq->evtchn);
-	xennet_gnt_unmap(&p->xen, nq->txs, 1);
-	xennet_gnt_unmap(&p->xen, nq->rxs, 1);
-	rte_free(nq);
 }

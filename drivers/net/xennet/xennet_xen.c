@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #define XENNET_PATH_MAX 256
 
 int
-xennet_xen_open(struct xennet_xen *x, bool backend)
+xennet_xen_open(struct xennet_xen *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->xs = xs_open(0);
@@ -26,32 +27,35 @@ xennet_xen_open(struct xennet_xen *x, bool backend)
 			strerror(errno));
 		return -errno;
 	}
-	if (backend)
+	return 0;
+}
+
+int
+xennet_xen_need(struct xennet_xen *x, bool backend)
+{
+	if (backend && x->gnt == NULL) {
 		x->gnt = xengnttab_open(NULL, 0);
-	else
+		if (x->gnt == NULL) {
+			XN_LOG(ERR, "cannot open /dev/xen/gntdev: %s (a backend "
+				"needs the xen-gntdev module and root)",
+				strerror(errno));
+			return -ENODEV;
+		}
+	} else if (!backend && x->gntshr == NULL) {
 		x->gntshr = xengntshr_open(NULL, 0);
-	if (x->gnt == NULL && x->gntshr == NULL) {
-		XN_LOG(ERR, "cannot open %s: %s", backend ?
-			"/dev/xen/gntdev" : "/dev/xen/gntalloc",
-			strerror(errno));
-		goto fail;
-	}
-	x->evtchn = xenevtchn_open(NULL, 0);
-	if (x->evtchn == NULL) {
-		XN_LOG(ERR, "cannot open /dev/xen/evtchn: %s", strerror(errno));
-		goto fail;
+		if (x->gntshr == NULL) {
+			XN_LOG(ERR, "cannot open /dev/xen/gntalloc: %s (a "
+				"frontend needs the xen-gntalloc module and "
+				"root)", strerror(errno));
+			return -ENODEV;
+		}
 	}
 	return 0;
-fail:
-	xennet_xen_close(x);
-	return -ENODEV;
 }
 
 void
 xennet_xen_close(struct xennet_xen *x)
 {
-	if (x->evtchn != NULL)
-		xenevtchn_close(x->evtchn);
 	if (x->gnt != NULL)
 		xengnttab_close(x->gnt);
 	if (x->gntshr != NULL)
@@ -236,12 +240,14 @@ xennet_xs_fd(struct xennet_xen *x)
 }
 
 int
-xennet_xs_drain_watches(struct xennet_xen *x)
+xennet_xs_watch_events(struct xennet_xen *x,
+	void (*cb)(const char *path, void *arg), void *arg)
 {
 	char **ev;
 	int n = 0;
 
 	while ((ev = xs_check_watch(x->xs)) != NULL) {
+		cb(ev[XS_WATCH_PATH], arg);
 		free(ev);
 		n++;
 	}
@@ -307,12 +313,61 @@ xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count)
 			strerror(errno));
 }
 
+unsigned int
+xennet_gntalloc_limit(unsigned int dflt)
+{
+	unsigned int v;
+	FILE *f;
+
+	f = fopen("/sys/module/xen_gntalloc/parameters/limit", "r");
+	if (f == NULL)
+		return dflt;
+	if (fscanf(f, "%u", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+xenevtchn_handle *
+xennet_evtchn_open(void)
+{
+	xenevtchn_handle *h = xenevtchn_open(NULL, 0);
+	int fl;
+
+	if (h == NULL) {
+		XN_LOG(ERR, "cannot open /dev/xen/evtchn: %s", strerror(errno));
+		return NULL;
+	}
+	/* Events are drained where the datapath re-arms, never waited on. */
+	fl = fcntl(xenevtchn_fd(h), F_GETFL);
+	if (fl < 0 || fcntl(xenevtchn_fd(h), F_SETFL, fl | O_NONBLOCK) < 0) {
+		XN_LOG(ERR, "cannot make the event channel fd non-blocking: %s",
+			strerror(errno));
+		xenevtchn_close(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+xennet_evtchn_close(xenevtchn_handle *h)
+{
+	if (h != NULL)
+		xenevtchn_close(h);
+}
+
 int
-xennet_evtchn_bind_unbound(struct xennet_xen *x, uint32_t domid)
+xennet_evtchn_fd(xenevtchn_handle *h)
+{
+	return xenevtchn_fd(h);
+}
+
+int
+xennet_evtchn_bind_unbound(xenevtchn_handle *h, uint32_t domid)
 {
 	xenevtchn_port_or_error_t p;
 
-	p = xenevtchn_bind_unbound_port(x->evtchn, domid);
+	p = xenevtchn_bind_unbound_port(h, domid);
 	if (p < 0)
 		XN_LOG(ERR, "cannot allocate an event channel for domain %u: %s",
 			domid, strerror(errno));
@@ -320,11 +375,11 @@ xennet_evtchn_bind_unbound(struct xennet_xen *x, uint32_t domid)
 }
 
 int
-xennet_evtchn_bind(struct xennet_xen *x, uint32_t domid, uint32_t port)
+xennet_evtchn_bind(xenevtchn_handle *h, uint32_t domid, uint32_t port)
 {
 	xenevtchn_port_or_error_t p;
 
-	p = xenevtchn_bind_interdomain(x->evtchn, domid, port);
+	p = xenevtchn_bind_interdomain(h, domid, port);
 	if (p < 0)
 		XN_LOG(ERR, "cannot bind event channel %u of domain %u: %s",
 			port, domid, strerror(errno));
@@ -332,15 +387,18 @@ xennet_evtchn_bind(struct xennet_xen *x, uint32_t domid, uint32_t port)
 }
 
 void
-xennet_evtchn_unbind(struct xennet_xen *x, uint32_t port)
+xennet_evtchn_unbind(xenevtchn_handle *h, uint32_t port)
 {
-	if (xenevtchn_unbind(x->evtchn, port) != 0)
+	if (xenevtchn_unbind(h, port) != 0)
 		XN_LOG(ERR, "cannot unbind event channel %u: %s", port,
 			strerror(errno));
 }
 
 void
-xennet_evtchn_notify(struct xennet_xen *x, uint32_t port)
+xennet_evtchn_ack(xenevtchn_handle *h)
 {
-	xenevtchn_notify(x->evtchn, port);
+	xenevtchn_port_or_error_t p;
+
+	while ((p = xenevtchn_pending(h)) >= 0)
+		xenevtchn_unmask(h, p);
 }

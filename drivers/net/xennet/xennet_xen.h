@@ -18,16 +18,18 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+/* A process's handles; event channel handles are per queue pair. */
 struct xennet_xen {
 	struct xs_handle *xs;
 	xengnttab_handle *gnt;		/* backend: map and copy */
 	xengntshr_handle *gntshr;	/* frontend: share pages */
-	xenevtchn_handle *evtchn;
 };
 
 typedef xengnttab_grant_copy_segment_t xennet_copy_seg_t;
 
-int xennet_xen_open(struct xennet_xen *x, bool backend);
+int xennet_xen_open(struct xennet_xen *x);
+/* Open gntdev (backend) or gntalloc (frontend) if not open yet. */
+int xennet_xen_need(struct xennet_xen *x, bool backend);
 void xennet_xen_close(struct xennet_xen *x);
 
 /* xenstore; paths are printf formats, relative ones are the domain's own */
@@ -57,8 +59,9 @@ int xennet_xs_watch(struct xennet_xen *x, const char *path, const char *token);
 int xennet_xs_unwatch(struct xennet_xen *x, const char *path,
 	const char *token);
 int xennet_xs_fd(struct xennet_xen *x);
-/* Consume pending watch events; returns how many there were. */
-int xennet_xs_drain_watches(struct xennet_xen *x);
+/* Hand each pending watch event's path to @cb; returns how many. */
+int xennet_xs_watch_events(struct xennet_xen *x,
+	void (*cb)(const char *path, void *arg), void *arg);
 
 /* grants */
 void *xennet_gnt_map(struct xennet_xen *x, uint32_t domid, uint32_t ref);
@@ -74,10 +77,23 @@ void *xennet_gnt_share_notify(struct xennet_xen *x, uint32_t domid,
 	uint32_t *ref, uint32_t notify_off, uint32_t notify_port);
 void xennet_gnt_unshare(struct xennet_xen *x, void *addr, uint32_t count);
 
-/* event channels */
-int xennet_evtchn_bind_unbound(struct xennet_xen *x, uint32_t domid);
-int xennet_evtchn_bind(struct xennet_xen *x, uint32_t domid, uint32_t port);
-void xennet_evtchn_unbind(struct xennet_xen *x, uint32_t port);
-void xennet_evtchn_notify(struct xennet_xen *x, uint32_t port);
+/* gntalloc's per-domain page limit, if this kernel says. */
+unsigned int xennet_gntalloc_limit(unsigned int dflt);
+
+/* event channels: a handle whose fd never blocks */
+xenevtchn_handle *xennet_evtchn_open(void);
+void xennet_evtchn_close(xenevtchn_handle *h);
+int xennet_evtchn_fd(xenevtchn_handle *h);
+int xennet_evtchn_bind_unbound(xenevtchn_handle *h, uint32_t domid);
+int xennet_evtchn_bind(xenevtchn_handle *h, uint32_t domid, uint32_t port);
+void xennet_evtchn_unbind(xenevtchn_handle *h, uint32_t port);
+/* Consume every delivered event and unmask the ports they came on. */
+void xennet_evtchn_ack(xenevtchn_handle *h);
+
+static inline void
+xennet_evtchn_notify(xenevtchn_handle *h, uint32_t port)
+{
+	xenevtchn_notify(h, port);
+}
 
 #endif /* _XENNET_XEN_H_ */

@@ -3,17 +3,22 @@
  */
 
 /*
- * The xenstore handshake and XenbusState machine of both roles, run by one
- * control thread per port. Every watch event, and a periodic tick, leads
- * to one reconcile pass that reads the current state of both ends and
- * steps towards the state the peer calls for, as Linux netback's
- * frontend_changed() and netfront's netback_changed() do.
+ * The control plane: one per process, with one xenstore connection, one
+ * thread and one watch per watched path. Watch events mark the vifs they
+ * concern; each marked vif then gets one reconcile pass that reads both
+ * ends' state and steps towards what the peer calls for, as Linux
+ * netback's frontend_changed() and netfront's netback_changed() do. Only
+ * this file reads or writes xenstore keys; it turns them into a
+ * connection description (struct xennet_conn_desc) and back.
  */
 
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_malloc.h>
@@ -23,11 +28,40 @@
 
 #include "xennet.h"
 
-#define XENNET_CTL_TICK_MS 500
+/* Periodic work only where nothing signals a change: the frontend
+ * liveness byte and a claim another process holds.
+ */
+#define XENNET_CTL_TICK_MS 200
 #define XENNET_CLOSE_WAIT_MS 2000
 #define XENNET_TOKEN "xennet"
 /* Relative paths resolve against our own /local/domain/<domid>. */
 #define XENNET_BACK_DIR "backend/vif"
+#define XENNET_RUN_DIR "/run/xennet"
+
+struct xennet_watch {
+	TAILQ_ENTRY(xennet_watch) next;
+	unsigned int refs;
+	char path[];
+};
+
+static struct {
+	pthread_mutex_t reg;		/* register/unregister */
+	pthread_mutex_t lock;		/* everything below, and each port's
+					 * control state
+					 */
+	struct xennet_xen xen;
+	pthread_t tid;
+	bool running;
+	int kick;			/* eventfd waking the thread */
+	TAILQ_HEAD(, xennet_port) ports;
+	TAILQ_HEAD(, xennet_watch) watches;
+} xennet_ctl = {
+	.reg = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.kick = -1,
+	.ports = TAILQ_HEAD_INITIALIZER(xennet_ctl.ports),
+	.watches = TAILQ_HEAD_INITIALIZER(xennet_ctl.watches),
+};
 
 static const char * const xennet_state_str[] = {
 	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
@@ -41,27 +75,120 @@ xennet_state_name(int s)
 		xennet_state_str[s] : "invalid";
 }
 
+struct xennet_xen *
+xennet_ctl_xen(void)
+{
+	return &xennet_ctl.xen;
+}
+
+void
+xennet_ctl_lock(void)
+{
+	pthread_mutex_lock(&xennet_ctl.lock);
+}
+
+void
+xennet_ctl_unlock(void)
+{
+	pthread_mutex_unlock(&xennet_ctl.lock);
+}
+
+void
+xennet_ctl_kick(void)
+{
+	uint64_t one = 1;
+
+	if (xennet_ctl.kick >= 0)
+		RTE_SET_USED(write(xennet_ctl.kick, &one, sizeof(one)));
+}
+
+void
+xennet_ctl_port_changed(struct xennet_port *p)
+{
+	p->dirty = true;
+	xennet_ctl_kick();
+}
+
+#define XS (&xennet_ctl.xen)
+
+/* Watches, shared by every port that needs the same path. */
+static int
+xennet_watch_get(const char *path)
+{
+	struct xennet_watch *w;
+
+	TAILQ_FOREACH(w, &xennet_ctl.watches, next)
+		if (strcmp(w->path, path) == 0) {
+			w->refs++;
+			return 0;
+		}
+	w = malloc(sizeof(*w) + strlen(path) + 1);
+	if (w == NULL)
+		return -ENOMEM;
+	strcpy(w->path, path);
+	if (xennet_xs_watch(XS, path, XENNET_TOKEN) != 0) {
+		free(w);
+		return -EIO;
+	}
+	w->refs = 1;
+	TAILQ_INSERT_TAIL(&xennet_ctl.watches, w, next);
+	return 0;
+}
+
+static void
+xennet_watch_put(const char *path)
+{
+	struct xennet_watch *w;
+
+	TAILQ_FOREACH(w, &xennet_ctl.watches, next)
+		if (strcmp(w->path, path) == 0)
+			break;
+	if (w == NULL || --w->refs > 0)
+		return;
+	xennet_xs_unwatch(XS, path, XENNET_TOKEN);
+	TAILQ_REMOVE(&xennet_ctl.watches, w, next);
+	free(w);
+}
+
+/* Peer state -------------------------------------------------------------- */
+
+/*
+ * Read the peer's state as xenbus does: a missing node is Unknown. A value
+ * that is no XenbusState is counted once per value and reported as -1.
+ */
+static int
+xennet_peer_state_read(struct xennet_port *p, const char *dir, char *raw,
+	size_t rawsz)
+{
+	char *s, *end;
+	long v;
+
+	s = xennet_xs_read(XS, "%s/state", dir);
+	if (s == NULL) {
+		snprintf(raw, rawsz, "(none)");
+		return XenbusStateUnknown;
+	}
+	snprintf(raw, rawsz, "%s", s);
+	free(s);
+	v = strtol(raw, &end, 10);
+	if (end != raw && *end == '\0' && v >= XenbusStateUnknown &&
+	    v <= XenbusStateReconfigured) {
+		p->bad_state[0] = '\0';
+		return v;
+	}
+	if (strcmp(p->bad_state, raw) != 0) {
+		XN_LOG(WARNING, "%s: saw state \"%s\" at %s", p->name, raw,
+			dir);
+		p->bad_xenstore++;
+		snprintf(p->bad_state, sizeof(p->bad_state), "%s", raw);
+	}
+	return -1;
+}
+
 static const char *
 xennet_own_dir(const struct xennet_port *p)
 {
 	return p->role == XENNET_ROLE_BACKEND ? p->be_path : p->fe_path;
-}
-
-/* A missing node reads as Unknown; a malformed one too, and is counted. */
-static int
-xennet_state_read(struct xennet_port *p, const char *dir)
-{
-	unsigned long v;
-	int ret = xennet_xs_read_uint(&p->xen, &v, "%s/state", dir);
-
-	if (ret == -ENOENT)
-		return XenbusStateUnknown;
-	if (ret != 0 || v > XenbusStateReconfigured) {
-		XN_LOG_RL(WARNING, "%s: malformed %s/state", p->name, dir);
-		p->bad_xenstore++;
-		return XenbusStateUnknown;
-	}
-	return v;
 }
 
 static void
@@ -71,7 +198,7 @@ xennet_state_write(struct xennet_port *p, int state)
 	int ret;
 
 	snprintf(v, sizeof(v), "%d", state);
-	ret = xennet_xs_update(&p->xen, v, "%s/state", xennet_own_dir(p));
+	ret = xennet_xs_update(XS, v, "%s/state", xennet_own_dir(p));
 	if (ret != 0 && ret != -ENOENT)
 		XN_LOG(ERR, "%s: cannot write %s/state: %s", p->name,
 			xennet_own_dir(p), strerror(-ret));
@@ -81,7 +208,10 @@ xennet_state_write(struct xennet_port *p, int state)
 	p->state = state;
 }
 
-void
+/* Link changes are recorded here and their callbacks run once the lock
+ * is dropped, so a callback may stop or close the port.
+ */
+static void
 xennet_set_link(struct xennet_port *p, bool up)
 {
 	struct rte_eth_link link = {
@@ -94,55 +224,90 @@ xennet_set_link(struct xennet_port *p, bool up)
 	if (rte_eth_linkstatus_set(p->dev, &link) != 0)
 		return; /* unchanged */
 	XN_LOG(INFO, "%s: link %s", p->name, up ? "up" : "down");
-	rte_eth_dev_callback_process(p->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	p->lsc_pending = true;
 }
 
-/* Hand the connection to the datapath, or take it back and wait until no
- * burst still uses it.
+/* Claims: one server per vif ------------------------------------------- */
+
+/*
+ * A vif is served by whoever holds an flock on a file named after it, in
+ * any process: the kernel drops it when the holder exits or dies. The
+ * name includes XENSTORED_PATH, which tells apart xenstores on one host.
  */
-static void
-xennet_queues_set(void **queues, uint16_t n, struct xennet_nq *nq)
+int
+xennet_claim(struct xennet_port *p, const char *what)
 {
-	struct xennet_queue *q;
-	uint16_t i;
+	const char *xsp = getenv("XENSTORED_PATH");
+	char path[PATH_MAX], owner[128] = "";
+	unsigned int h = 5381;
+	const char *c;
+	ssize_t n;
+	int fd;
 
-	for (i = 0; i < n; i++) {
-		q = queues[i];
-		if (q == NULL)
-			continue;
-		__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
-		while (nq == NULL &&
-		       __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
-			rte_pause();
+	if (p->claim_fd >= 0)
+		return 0;
+	for (c = xsp != NULL ? xsp : ""; *c != '\0'; c++)
+		h = h * 33 + (unsigned char)*c;
+	n = snprintf(path, sizeof(path), "%s/%08x", XENNET_RUN_DIR, h);
+	for (c = what; *c != '\0' && n < (ssize_t)sizeof(path) - 2; c++)
+		path[n++] = *c == '/' ? '_' : *c;
+	path[n] = '\0';
+	mkdir(XENNET_RUN_DIR, 0755);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (!p->claim_logged)
+			XN_LOG(WARNING, "%s: cannot create %s (%s): nothing "
+				"keeps another process from serving %s",
+				p->name, path, strerror(errno), what);
+		p->claim_logged = true;
+		return 0;
 	}
-}
-
-static void
-xennet_queues_attach(struct xennet_port *p, struct xennet_nq *nq)
-{
-	struct rte_eth_dev_data *d = p->dev->data;
-
-	xennet_queues_set(d->rx_queues, d->nb_rx_queues, nq);
-	xennet_queues_set(d->tx_queues, d->nb_tx_queues, nq);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, owner, sizeof(owner) - 1, 0);
+		owner[n > 0 ? n : 0] = '\0';
+		owner[strcspn(owner, "\n")] = '\0';
+		if (!p->claim_logged)
+			XN_LOG(ERR, "%s: %s is already served by %s; not "
+				"taking it", p->name, what,
+				owner[0] != '\0' ? owner : "another port");
+		p->claim_logged = true;
+		close(fd);
+		return -EBUSY;
+	}
+	n = snprintf(owner, sizeof(owner), "pid %d port %s\n", getpid(),
+		p->name);
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, owner, n, 0) != n)
+		XN_LOG(DEBUG, "%s: cannot record the owner in %s", p->name,
+			path);
+	if (p->claim_logged)
+		XN_LOG(NOTICE, "%s: %s is free now; serving it", p->name,
+			what);
+	p->claim_logged = false;
+	p->claim_fd = fd;
+	return 0;
 }
 
 void
+xennet_unclaim(struct xennet_port *p)
+{
+	if (p->claim_fd < 0)
+		return;
+	RTE_SET_USED(ftruncate(p->claim_fd, 0));
+	close(p->claim_fd);
+	p->claim_fd = -1;
+}
+
+/* Connections -------------------------------------------------------------- */
+
+static void
 xennet_disconnect(struct xennet_port *p)
 {
-	unsigned int i;
-
 	xennet_set_link(p, false);
-	if (p->nr_nq == 0)
+	if (p->conn == NULL)
 		return;
-	xennet_queues_attach(p, NULL);
-	for (i = 0; i < p->nr_nq; i++) {
-		if (p->role == XENNET_ROLE_BACKEND)
-			xennet_back_release(p, p->nq[i]);
-		else
-			xennet_front_release(p, p->nq[i]);
-		p->nq[i] = NULL;
-	}
-	p->nr_nq = 0;
+	xennet_conn_attach(p, NULL);
+	xennet_conn_close(p->conn);
+	p->conn = NULL;
 	p->disabled = false;
 	p->disconnects++;
 	__atomic_store_n(&p->fatal, 0, __ATOMIC_RELAXED);
@@ -153,9 +318,58 @@ xennet_disconnect(struct xennet_port *p)
 static void
 xennet_connected(struct xennet_port *p)
 {
-	xennet_queues_attach(p, p->nq[0]);
+	if (p->started)
+		xennet_conn_attach(p, p->conn);
 	p->connects++;
-	XN_LOG(INFO, "%s: connected to domain %ld", p->name, p->peer_domid);
+	XN_LOG(INFO, "%s: connected to domain %ld with %u queue%s%s",
+		p->name, p->peer_domid, p->conn->d.nr_queues,
+		p->conn->d.nr_queues > 1 ? "s" : "",
+		p->conn->d.split ? ", split event channels" : "");
+}
+
+static void
+xennet_unbind(struct xennet_port *p)
+{
+	char path[160];
+
+	xennet_disconnect(p);
+	if (p->watching) {
+		snprintf(path, sizeof(path), "%s/state",
+			p->role == XENNET_ROLE_BACKEND ? p->fe_path :
+							 p->be_path);
+		xennet_watch_put(path);
+		p->watching = false;
+	}
+	xennet_unclaim(p);
+	if (p->peer_domid >= 0)
+		XN_LOG(INFO, "%s: released vif of domain %ld", p->name,
+			p->peer_domid);
+	p->peer_domid = -1;
+	p->state = XenbusStateUnknown;
+	p->peer_state = XenbusStateUnknown;
+	p->refused = false;
+	p->peer_died = false;
+	p->bad_state[0] = '\0';
+}
+
+/* Remember the peer's state at which we gave up: nothing is retried until
+ * it changes, as Linux acts only on a change after xenbus_dev_fatal().
+ */
+static void
+xennet_refuse(struct xennet_port *p, const char *raw)
+{
+	p->fatal_errors++;
+	p->refused = true;
+	snprintf(p->refused_state, sizeof(p->refused_state), "%s", raw);
+}
+
+static bool
+xennet_still_refused(struct xennet_port *p, const char *raw)
+{
+	if (p->refused && strcmp(p->refused_state, raw) == 0)
+		return true;
+	p->refused = false;
+	return false;
 }
 
 /* Backend -------------------------------------------------------------- */
@@ -163,7 +377,8 @@ xennet_connected(struct xennet_port *p)
 static void
 xennet_back_publish(struct xennet_port *p)
 {
-	static const struct xennet_xs_kv features[] = {
+	char maxq[8];
+	const struct xennet_xs_kv features[] = {
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
 		{ "feature-sg", "0" },
@@ -172,11 +387,15 @@ xennet_back_publish(struct xennet_port *p)
 		{ "feature-ipv6-csum-offload", "0" },
 		{ "feature-multicast-control", "0" },
 		{ "feature-dynamic-multicast-control", "0" },
-		{ "feature-split-event-channels", "0" },
+		{ "feature-split-event-channels", "1" },
 		{ "feature-ctrl-ring", "0" },
+		{ "multi-queue-max-queues", maxq },
 	};
 
-	xennet_xs_write_keys(&p->xen, p->be_path, features, RTE_DIM(features));
+	snprintf(maxq, sizeof(maxq), "%u", p->want_queues);
+	if (xennet_xs_write_keys(XS, p->be_path, features,
+			RTE_DIM(features)) == 0)
+		p->published_queues = p->want_queues;
 }
 
 /* Find the vif this port serves: by guest name (newest domid wins while an
@@ -192,7 +411,7 @@ xennet_back_find(struct xennet_port *p)
 	char *end;
 	long d;
 
-	doms = xennet_xs_directory(&p->xen, &n, XENNET_BACK_DIR);
+	doms = xennet_xs_directory(XS, &n, XENNET_BACK_DIR);
 	for (i = 0; doms != NULL && i < n; i++) {
 		d = strtol(doms[i], &end, 10);
 		if (*end != '\0' || d < 0 || d <= best)
@@ -200,19 +419,18 @@ xennet_back_find(struct xennet_port *p)
 		if (p->domid_arg >= 0 && d != p->domid_arg)
 			continue;
 		if (p->domain[0] != '\0') {
-			name = xennet_xs_read(&p->xen, "/local/domain/%ld/name",
-				d);
+			name = xennet_xs_read(XS, "/local/domain/%ld/name", d);
 			if (name == NULL || strcmp(name, p->domain) != 0) {
 				free(name);
 				continue;
 			}
 			free(name);
 		}
-		if (!xennet_xs_exists(&p->xen, XENNET_BACK_DIR "/%ld/%u/state",
-				d, p->devid))
+		if (!xennet_xs_exists(XS, XENNET_BACK_DIR "/%ld/%u/state", d,
+				p->devid))
 			continue;
 		/* Being unplugged (xl network-detach): do not take it again. */
-		if (xennet_xs_read_uint(&p->xen, &online,
+		if (xennet_xs_read_uint(XS, &online,
 				XENNET_BACK_DIR "/%ld/%u/online", d,
 				p->devid) == 0 && online == 0)
 			continue;
@@ -224,9 +442,9 @@ xennet_back_find(struct xennet_port *p)
 
 	snprintf(p->be_path, sizeof(p->be_path), XENNET_BACK_DIR "/%ld/%u",
 		best, p->devid);
-	fe = xennet_xs_read(&p->xen, "%s/frontend", p->be_path);
+	fe = xennet_xs_read(XS, "%s/frontend", p->be_path);
 	if (fe == NULL || strlen(fe) >= sizeof(p->fe_path) ||
-	    xennet_xs_read_uint(&p->xen, &fe_id, "%s/frontend-id",
+	    xennet_xs_read_uint(XS, &fe_id, "%s/frontend-id",
 		p->be_path) != 0 || (long)fe_id != best) {
 		XN_LOG_RL(WARNING, "%s: %s has a missing or inconsistent "
 			"frontend/frontend-id", p->name, p->be_path);
@@ -237,7 +455,7 @@ xennet_back_find(struct xennet_port *p)
 	strcpy(p->fe_path, fe);
 	free(fe);
 	/* Half torn down by the toolstack (frontend gone): leave it. */
-	if (!xennet_xs_exists(&p->xen, "%s/state", p->fe_path))
+	if (!xennet_xs_exists(XS, "%s/state", p->fe_path))
 		return -ENOENT;
 	p->peer_domid = best;
 	return 0;
@@ -247,11 +465,17 @@ static int
 xennet_back_bind(struct xennet_port *p)
 {
 	char path[160];
+	unsigned long own;
 
 	if (xennet_back_find(p) != 0)
 		return -ENOENT;
+	if (xennet_claim(p, p->fe_path) != 0) {
+		p->peer_domid = -1;
+		return -EBUSY;
+	}
 	snprintf(path, sizeof(path), "%s/state", p->fe_path);
-	if (xennet_xs_watch(&p->xen, path, XENNET_TOKEN) != 0) {
+	if (xennet_watch_get(path) != 0) {
+		xennet_unclaim(p);
 		p->peer_domid = -1;
 		return -EIO;
 	}
@@ -259,32 +483,109 @@ xennet_back_bind(struct xennet_port *p)
 	XN_LOG(INFO, "%s: serving %s (frontend %s)", p->name, p->be_path,
 		p->fe_path);
 	xennet_back_publish(p);
+	/* A backend before us left the vif connected (a restart or an
+	 * upgrade): take over at the rings' state, without a state change
+	 * the frontend would see.
+	 */
+	if (xennet_xs_read_uint(XS, &own, "%s/state", p->be_path) == 0 &&
+	    own == XenbusStateConnected) {
+		p->state = XenbusStateConnected;
+		return 0;
+	}
 	/* As Linux netback's probe: features, then InitWait. */
 	p->state = XenbusStateInitialising;
 	xennet_state_write(p, XenbusStateInitWait);
 	return 0;
 }
 
-static void
-xennet_unbind(struct xennet_port *p)
+/* Read the frontend's keys of every queue into @d. */
+static int
+xennet_back_read_conn(struct xennet_port *p, struct xennet_conn_desc *d)
 {
-	char path[160];
+	unsigned long val, tx, rx, ev, evtx, evrx;
+	char dir[160];
+	uint16_t i;
 
-	xennet_disconnect(p);
-	if (p->watching) {
-		snprintf(path, sizeof(path), "%s/state",
-			p->role == XENNET_ROLE_BACKEND ? p->fe_path :
-							 p->be_path);
-		xennet_xs_unwatch(&p->xen, path, XENNET_TOKEN);
-		p->watching = false;
+	memset(d, 0, sizeof(*d));
+	d->peer_domid = p->peer_domid;
+	if (xennet_xs_read_uint(XS, &val, "%s/request-rx-copy", p->fe_path) ||
+	    val != 1) {
+		XN_LOG(ERR, "%s: frontend did not request rx-copy, the only "
+			"receive mode there is", p->name);
+		return -EOPNOTSUPP;
 	}
-	XN_LOG(INFO, "%s: released vif of domain %ld", p->name,
-		p->peer_domid);
-	p->peer_domid = -1;
-	p->state = XenbusStateUnknown;
-	p->peer_state = XenbusStateUnknown;
-	p->refused = false;
-	p->peer_died = false;
+	val = 1;
+	if (xennet_xs_exists(XS, "%s/multi-queue-num-queues", p->fe_path) &&
+	    (xennet_xs_read_uint(XS, &val, "%s/multi-queue-num-queues",
+			p->fe_path) != 0 || val == 0 ||
+	     val > p->want_queues)) {
+		XN_LOG(ERR, "%s: frontend asks for %lu queues, we offer %u",
+			p->name, val, p->want_queues);
+		p->bad_xenstore++;
+		return -EINVAL;
+	}
+	d->nr_queues = val;
+	for (i = 0; i < d->nr_queues; i++) {
+		if (d->nr_queues == 1)
+			snprintf(dir, sizeof(dir), "%s", p->fe_path);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", p->fe_path,
+				i);
+		if (xennet_xs_read_uint(XS, &tx, "%s/tx-ring-ref", dir) ||
+		    xennet_xs_read_uint(XS, &rx, "%s/rx-ring-ref", dir) ||
+		    tx > UINT32_MAX || rx > UINT32_MAX)
+			goto bad;
+		/* Split event channels first, as Linux netback tries. */
+		if (xennet_xs_read_uint(XS, &evtx, "%s/event-channel-tx",
+				dir) == 0 &&
+		    xennet_xs_read_uint(XS, &evrx, "%s/event-channel-rx",
+				dir) == 0) {
+			if (evtx > UINT32_MAX || evrx > UINT32_MAX)
+				goto bad;
+			if (i == 0)
+				d->split = true;
+			else if (!d->split)
+				goto bad;
+		} else if (xennet_xs_read_uint(XS, &ev, "%s/event-channel",
+				dir) == 0 && ev <= UINT32_MAX && !d->split) {
+			evtx = evrx = ev;
+		} else {
+			goto bad;
+		}
+		d->q[i].tx_ref = tx;
+		d->q[i].rx_ref = rx;
+		d->q[i].evtchn_tx = evtx;
+		d->q[i].evtchn_rx = evrx;
+	}
+	d->peer_sg = xennet_xs_read_uint(XS, &val, "%s/feature-sg",
+		p->fe_path) == 0 && val == 1;
+	d->alive_byte = xennet_xs_read_uint(XS, &val,
+		"%s/feature-xennet-alive", p->fe_path) == 0 && val == 1;
+	return 0;
+bad:
+	XN_LOG(ERR, "%s: frontend %s has missing or malformed "
+		"tx-ring-ref/rx-ring-ref/event-channel (queue %u of %u)",
+		p->name, p->fe_path, i, d->nr_queues);
+	p->bad_xenstore++;
+	return -EINVAL;
+}
+
+static int
+xennet_back_connect(struct xennet_port *p)
+{
+	struct xennet_conn_desc d;
+	int ret;
+
+	ret = xennet_back_read_conn(p, &d);
+	if (ret == 0)
+		ret = xennet_conn_open(p, &d, &p->conn);
+	if (ret != 0)
+		return ret;
+	/* A frontend may be waiting for an event from the backend it had
+	 * before us.
+	 */
+	xennet_conn_notify(p->conn);
+	return 0;
 }
 
 /* One step along the shortest path, as Linux set_backend_state(). */
@@ -309,18 +610,29 @@ xennet_back_next(int cur, int target)
 }
 
 static void
-xennet_back_set_state(struct xennet_port *p, int target)
+xennet_back_set_state(struct xennet_port *p, int target, const char *raw)
 {
 	int next;
 
+	if (p->state == XenbusStateConnected && p->conn == NULL &&
+	    target == XenbusStateConnected) {
+		/* Taking over a connected vif. */
+		if (xennet_back_connect(p) == 0) {
+			xennet_connected(p);
+			return;
+		}
+		xennet_refuse(p, raw);
+		xennet_state_write(p, XenbusStateClosing);
+		return;
+	}
 	while (p->state != target) {
 		next = xennet_back_next(p->state, target);
 		if (next == XenbusStateConnected) {
 			if (xennet_back_connect(p) != 0) {
 				/* As xenbus_dev_fatal(): give up on this
-				 * connection until the frontend resets.
+				 * connection until the frontend changes state.
 				 */
-				p->fatal_errors++;
+				xennet_refuse(p, raw);
 				xennet_state_write(p, XenbusStateClosing);
 				return;
 			}
@@ -336,29 +648,37 @@ static void
 xennet_back_reconcile(struct xennet_port *p)
 {
 	unsigned long online = 1;
-	char *hotplug;
+	char raw[16], *hotplug;
 	int target;
 
+	if (!p->active)
+		return;
 	if (p->peer_domid < 0 && xennet_back_bind(p) != 0)
 		return;
-	/* The toolstack removed the vif: never recreate its directory. */
-	if (!xennet_xs_exists(&p->xen, "%s/state", p->be_path)) {
+	/* The toolstack removed the vif: never recreate its directory, and
+	 * look for the next one (the guest's next incarnation).
+	 */
+	if (!xennet_xs_exists(XS, "%s/state", p->be_path)) {
 		xennet_unbind(p);
-		return;
+		if (xennet_back_bind(p) != 0)
+			return;
 	}
-	p->peer_state = xennet_state_read(p, p->fe_path);
-	xennet_xs_read_uint(&p->xen, &online, "%s/online", p->be_path);
+	/* Reconfigured: offer the new queue count to the next frontend. */
+	if (p->published_queues != p->want_queues)
+		xennet_back_publish(p);
+	p->peer_state = xennet_peer_state_read(p, p->fe_path, raw,
+		sizeof(raw));
+	xennet_xs_read_uint(XS, &online, "%s/online", p->be_path);
 	if (p->peer_state != XenbusStateConnected)
 		p->peer_died = false;
-	if (p->state == XenbusStateConnected && p->nr_nq != 0 &&
-	    p->nq[0]->peer_alive_byte &&
-	    *(volatile uint8_t *)((uint8_t *)p->nq[0]->txs +
-				  XENNET_ALIVE_OFF) == 0) {
+	if (xennet_still_refused(p, raw))
+		return;
+	if (p->conn != NULL && !xennet_conn_peer_alive(p->conn)) {
 		/* Its xenstore state cannot say so: treat it as Closed. */
 		XN_LOG(NOTICE, "%s: frontend process of domain %ld is gone",
 			p->name, p->peer_domid);
 		p->peer_died = true;
-		xennet_back_set_state(p, XenbusStateClosed);
+		xennet_back_set_state(p, XenbusStateClosed, raw);
 		return;
 	}
 
@@ -372,32 +692,41 @@ xennet_back_reconcile(struct xennet_port *p)
 			break;
 		}
 		/* A hotplug script must have run first, as Linux waits. */
-		hotplug = xennet_xs_read(&p->xen, "%s/hotplug-status",
-			p->be_path);
+		hotplug = xennet_xs_read(XS, "%s/hotplug-status", p->be_path);
 		target = (hotplug != NULL && strcmp(hotplug, "connected") == 0)
 			? XenbusStateConnected : p->state;
 		free(hotplug);
-		if (p->state == XenbusStateClosing)
-			target = p->state; /* fatal: wait for a reset */
 		break;
 	case XenbusStateClosing:
 		target = XenbusStateClosing;
 		break;
 	case XenbusStateClosed:
 	case XenbusStateUnknown:
-		xennet_back_set_state(p, XenbusStateClosed);
-		if (online == 0 || p->peer_state == XenbusStateUnknown)
+		/* Linux unregisters the device here; we stay bound to the
+		 * directory, Closed, until the frontend starts over or the
+		 * toolstack removes it.
+		 */
+		xennet_back_set_state(p, XenbusStateClosed, raw);
+		if (online == 0)
 			xennet_unbind(p);
+		return;
+	case -1:
+		/* xenbus_dev_fatal("saw state %d at frontend"): Closing,
+		 * once, then wait for a valid state.
+		 */
+		if (p->state != XenbusStateClosing &&
+		    p->state != XenbusStateClosed)
+			xennet_back_set_state(p, XenbusStateClosing, raw);
 		return;
 	default:
 		target = p->state;
 		break;
 	}
-	xennet_back_set_state(p, target);
+	xennet_back_set_state(p, target, raw);
 
-	if (p->state == XenbusStateConnected &&
+	if (p->state == XenbusStateConnected && p->conn != NULL &&
 	    __atomic_load_n(&p->fatal, __ATOMIC_RELAXED) != 0 &&
-	    p->nr_nq != 0) {
+	    !p->disabled) {
 		/* xenvif_fatal_tx_err(): stop the vif, carrier off, keep the
 		 * mappings until the frontend resets.
 		 */
@@ -405,13 +734,11 @@ xennet_back_reconcile(struct xennet_port *p)
 			"device", p->name, p->peer_domid,
 			xennet_reason_str[p->fatal]);
 		p->fatal_errors++;
-		xennet_queues_attach(p, NULL);
-		xennet_set_link(p, false);
-		__atomic_store_n(&p->fatal, 0, __ATOMIC_RELAXED);
+		xennet_conn_attach(p, NULL);
 		p->disabled = true;
 	}
-	if (p->state == XenbusStateConnected && !p->disabled)
-		xennet_set_link(p, true);
+	xennet_set_link(p, p->state == XenbusStateConnected &&
+		p->conn != NULL && !p->disabled);
 }
 
 /* Frontend ------------------------------------------------------------- */
@@ -423,11 +750,11 @@ xennet_front_bind(struct xennet_port *p)
 	char path[160];
 	char *be;
 
-	be = xennet_xs_read(&p->xen, "%s/backend", p->fe_path);
+	be = xennet_xs_read(XS, "%s/backend", p->fe_path);
 	if (be == NULL)
 		return -ENOENT; /* the toolstack has not written it yet */
 	if (strlen(be) >= sizeof(p->be_path) ||
-	    xennet_xs_read_uint(&p->xen, &be_id, "%s/backend-id",
+	    xennet_xs_read_uint(XS, &be_id, "%s/backend-id",
 			p->fe_path) != 0 || be_id >= DOMID_FIRST_RESERVED) {
 		XN_LOG_RL(WARNING, "%s: %s has a malformed backend/backend-id",
 			p->name, p->fe_path);
@@ -437,15 +764,170 @@ xennet_front_bind(struct xennet_port *p)
 	}
 	strcpy(p->be_path, be);
 	free(be);
+	if (xennet_claim(p, p->be_path) != 0)
+		return -EBUSY;
 	p->peer_domid = be_id;
 	snprintf(path, sizeof(path), "%s/state", p->be_path);
-	if (xennet_xs_watch(&p->xen, path, XENNET_TOKEN) != 0) {
+	if (xennet_watch_get(path) != 0) {
+		xennet_unclaim(p);
 		p->peer_domid = -1;
 		return -EIO;
 	}
 	p->watching = true;
 	p->state = XenbusStateUnknown;
 	xennet_state_write(p, XenbusStateInitialising);
+	return 0;
+}
+
+int
+xennet_front_claim(struct xennet_port *p)
+{
+	char *be = xennet_xs_read(XS, "%s/backend", p->fe_path);
+	int ret;
+
+	if (be == NULL)
+		return 0;
+	ret = xennet_claim(p, be);
+	free(be);
+	return ret;
+}
+
+/* Pages a frontend grants per queue pair: rings, TX and RX buffers. */
+static unsigned int
+xennet_front_pages(uint16_t tx_bufs, uint16_t rx_bufs)
+{
+	return 2 + RTE_ALIGN_CEIL(tx_bufs, XENNET_TX_BUFS_PER_PAGE) /
+		XENNET_TX_BUFS_PER_PAGE + rx_bufs;
+}
+
+int
+xennet_front_budget(struct xennet_port *p)
+{
+	unsigned int limit = xennet_gntalloc_limit(XENNET_GNTALLOC_LIMIT);
+	unsigned int per_q = xennet_front_pages(p->want_tx_bufs,
+		p->want_rx_bufs);
+
+	if (per_q * p->want_queues <= limit)
+		return 0;
+	XN_LOG(ERR, "%s: %u queues of %u Rx and %u Tx descriptors need %u "
+		"granted pages, more than gntalloc's limit of %u per domain: "
+		"use at most %u such queues or fewer descriptors (pages per "
+		"queue = 2 + txd/2 + rxd)", p->name, p->want_queues,
+		p->want_rx_bufs, p->want_tx_bufs, per_q * p->want_queues,
+		limit, limit / per_q);
+	return -ENOSPC;
+}
+
+/* Keys of one transaction, with room for their formatted names/values. */
+struct xennet_keys {
+	unsigned int n;
+	struct xennet_xs_kv kv[64];
+	char name[64][32];
+	char value[64][12];
+};
+
+/* Add key @pre@key with value @v, or removal of the key if @v < 0. */
+static void
+xennet_key(struct xennet_keys *k, const char *pre, const char *key, long v)
+{
+	RTE_VERIFY(k->n < RTE_DIM(k->kv));
+	snprintf(k->name[k->n], sizeof(k->name[0]), "%s%s", pre, key);
+	k->kv[k->n].key = k->name[k->n];
+	k->kv[k->n].value = NULL;
+	if (v >= 0) {
+		snprintf(k->value[k->n], sizeof(k->value[0]), "%ld", v);
+		k->kv[k->n].value = k->value[k->n];
+	}
+	k->n++;
+}
+
+static int
+xennet_front_connect(struct xennet_port *p)
+{
+	struct xennet_conn_desc d = { .peer_domid = p->peer_domid };
+	unsigned long val, maxq = 1;
+	struct xennet_keys *k;
+	const struct xennet_qdesc *qd;
+	char pre[16];
+	unsigned int i;
+	bool multi;
+	int ret;
+
+	if (xennet_xs_read_uint(XS, &val, "%s/feature-rx-copy", p->be_path) ||
+	    val != 1) {
+		XN_LOG(ERR, "%s: backend %s does not offer feature-rx-copy",
+			p->name, p->be_path);
+		return -EOPNOTSUPP;
+	}
+	if (xennet_xs_read_uint(XS, &maxq, "%s/multi-queue-max-queues",
+			p->be_path) != 0 || maxq == 0)
+		maxq = 1;
+	d.nr_queues = RTE_MIN(p->want_queues, maxq);
+	d.split = xennet_xs_read_uint(XS, &val,
+		"%s/feature-split-event-channels", p->be_path) == 0 &&
+		val == 1;
+	d.peer_sg = xennet_xs_read_uint(XS, &val, "%s/feature-sg",
+		p->be_path) == 0 && val == 1;
+	d.nr_rx_bufs = p->want_rx_bufs;
+	d.nr_tx_bufs = p->want_tx_bufs;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return -ENOMEM;
+	ret = xennet_conn_open(p, &d, &p->conn);
+	if (ret != 0) {
+		free(k);
+		return ret;
+	}
+	p->conn_queues_asked = p->want_queues;
+
+	/* One transaction: each queue's keys (flat for one queue, under
+	 * queue-N/ for more, as netfront writes them), the features, and
+	 * the removal of what an earlier frontend left that would make a
+	 * backend expect another layout or a control ring.
+	 */
+	multi = d.nr_queues > 1;
+	for (i = 0; i < XENNET_MAX_QUEUES; i++) {
+		snprintf(pre, sizeof(pre), "queue-%u", i);
+		if (!multi || i >= d.nr_queues)
+			xennet_key(k, pre, "", -1);
+	}
+	for (i = 0; i < d.nr_queues; i++) {
+		qd = &p->conn->d.q[i];
+		snprintf(pre, sizeof(pre), multi ? "queue-%u/" : "", i);
+		xennet_key(k, pre, "tx-ring-ref", qd->tx_ref);
+		xennet_key(k, pre, "rx-ring-ref", qd->rx_ref);
+		xennet_key(k, pre, "event-channel",
+			d.split ? -1 : (long)qd->evtchn_tx);
+		xennet_key(k, pre, "event-channel-tx",
+			d.split ? (long)qd->evtchn_tx : -1);
+		xennet_key(k, pre, "event-channel-rx",
+			d.split ? (long)qd->evtchn_rx : -1);
+	}
+	if (multi) {
+		xennet_key(k, "", "tx-ring-ref", -1);
+		xennet_key(k, "", "rx-ring-ref", -1);
+		xennet_key(k, "", "event-channel", -1);
+		xennet_key(k, "", "event-channel-tx", -1);
+		xennet_key(k, "", "event-channel-rx", -1);
+	}
+	xennet_key(k, "", "multi-queue-num-queues", multi ? d.nr_queues : -1);
+	xennet_key(k, "", "request-rx-copy", 1);
+	xennet_key(k, "", "feature-rx-notify", 1);
+	/* see XENNET_ALIVE_OFF */
+	xennet_key(k, "", "feature-xennet-alive", 1);
+	/* Partial checksums are not handled yet. */
+	xennet_key(k, "", "feature-no-csum-offload", 1);
+	/* RX takes multi-slot frames; TX sends one slot. */
+	xennet_key(k, "", "feature-sg", 1);
+	xennet_key(k, "", "ctrl-ring-ref", -1);
+	xennet_key(k, "", "event-channel-ctrl", -1);
+	ret = xennet_xs_write_keys(XS, p->fe_path, k->kv, k->n);
+	free(k);
+	if (ret != 0) {
+		xennet_conn_close(p->conn);
+		p->conn = NULL;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -461,9 +943,12 @@ static void
 xennet_front_reconcile(struct xennet_port *p)
 {
 	unsigned long online = 1;
+	char raw[16];
 	int be;
 
-	if (!xennet_xs_exists(&p->xen, "%s/state", p->fe_path)) {
+	if (!p->active)
+		return;
+	if (!xennet_xs_exists(XS, "%s/state", p->fe_path)) {
 		/* vif removed by the toolstack; wait for a new one */
 		if (p->peer_domid >= 0)
 			xennet_unbind(p);
@@ -471,20 +956,21 @@ xennet_front_reconcile(struct xennet_port *p)
 	}
 	if (p->peer_domid < 0 && xennet_front_bind(p) != 0)
 		return;
-	be = xennet_state_read(p, p->be_path);
+	be = xennet_peer_state_read(p, p->be_path, raw, sizeof(raw));
+	if (be < 0)
+		return;	/* as netback_changed(): ignore what is no state */
 	p->peer_state = be;
-	xennet_xs_read_uint(&p->xen, &online, "%s/online", p->be_path);
+	xennet_xs_read_uint(XS, &online, "%s/online", p->be_path);
 
 	switch (p->state) {
 	case XenbusStateInitialising:
-		if (be != XenbusStateInitWait)
+		if (be != XenbusStateInitWait || !p->started)
 			break;
 		if (xennet_front_connect(p) != 0) {
 			/* As xenbus_dev_fatal(): no retry against this
 			 * backend until it resets.
 			 */
-			p->fatal_errors++;
-			p->refused = true;
+			xennet_refuse(p, raw);
 			xennet_state_write(p, XenbusStateClosed);
 			break;
 		}
@@ -493,14 +979,17 @@ xennet_front_reconcile(struct xennet_port *p)
 		break;
 	case XenbusStateConnected:
 		if (be == XenbusStateClosing || be == XenbusStateClosed ||
-		    be == XenbusStateUnknown)
+		    be == XenbusStateUnknown) {
 			xennet_front_close(p);
-		else if (be == XenbusStateConnected &&
-			 __atomic_load_n(&p->fatal, __ATOMIC_RELAXED) != 0) {
+		} else if (__atomic_load_n(&p->fatal, __ATOMIC_RELAXED) != 0) {
 			XN_LOG(ERR, "%s: backend broke the protocol (%s); "
 				"reconnecting", p->name,
 				xennet_reason_str[p->fatal]);
 			p->fatal_errors++;
+			xennet_front_close(p);
+		} else if (p->reconnect) {
+			XN_LOG(INFO, "%s: queues reconfigured; reconnecting",
+				p->name);
 			xennet_front_close(p);
 		}
 		break;
@@ -509,119 +998,202 @@ xennet_front_reconcile(struct xennet_port *p)
 		break;
 	default:
 		/* Closed: start over once the backend is ready again. */
-		if (p->refused) {
-			p->refused = be == XenbusStateInitWait;
+		p->reconnect = false;
+		if (xennet_still_refused(p, raw))
 			break;
-		}
 		if (be == XenbusStateInitWait ||
 		    (be == XenbusStateClosed && online != 0))
 			xennet_state_write(p, XenbusStateInitialising);
 		break;
 	}
 	xennet_set_link(p, p->state == XenbusStateConnected &&
-		be == XenbusStateConnected);
+		be == XenbusStateConnected && p->started);
 }
 
 /* Control thread ------------------------------------------------------- */
 
+static bool
+xennet_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return n != 0 && strncmp(path, dir, n) == 0 &&
+		(path[n] == '/' || path[n] == '\0');
+}
+
+/* An event that may announce a vif: a state node or a directory. */
+static bool
+xennet_vif_event(const char *path)
+{
+	const char *rest = path + strlen(XENNET_BACK_DIR);
+	unsigned int depth = 0;
+	size_t n = strlen(path);
+
+	for (; *rest != '\0'; rest++)
+		depth += *rest == '/';
+	return depth <= 2 || (n > 6 && strcmp(path + n - 6, "/state") == 0) ||
+		(n > 7 && strcmp(path + n - 7, "/online") == 0);
+}
+
+static void
+xennet_dispatch(const char *path, void *arg)
+{
+	struct xennet_port *p;
+
+	RTE_SET_USED(arg);
+	TAILQ_FOREACH(p, &xennet_ctl.ports, next) {
+		if (p->peer_domid >= 0) {
+			if (xennet_path_under(path, p->fe_path) ||
+			    xennet_path_under(path, p->be_path))
+				p->dirty = true;
+		} else if (p->role == XENNET_ROLE_BACKEND) {
+			if (xennet_path_under(path, XENNET_BACK_DIR) &&
+			    xennet_vif_event(path))
+				p->dirty = true;
+		} else if (xennet_path_under(path, p->fe_path)) {
+			p->dirty = true;
+		}
+	}
+}
+
+/* Ports that need a look without an event. */
+static bool
+xennet_needs_tick(const struct xennet_port *p)
+{
+	return p->active && (p->claim_logged ||
+		(p->conn != NULL && p->conn->d.alive_byte && !p->peer_died));
+}
+
 static void
 xennet_reconcile(struct xennet_port *p)
 {
-	pthread_mutex_lock(&p->lock);
 	if (p->role == XENNET_ROLE_BACKEND)
 		xennet_back_reconcile(p);
 	else
 		xennet_front_reconcile(p);
-	pthread_mutex_unlock(&p->lock);
 }
 
 static void *
 xennet_ctl_main(void *arg)
 {
-	struct xennet_port *p = arg;
 	struct pollfd pfd[2] = {
-		{ .fd = xennet_xs_fd(&p->xen), .events = POLLIN },
-		{ .fd = p->ctl_kick, .events = POLLIN },
+		{ .fd = xennet_xs_fd(XS), .events = POLLIN },
+		{ .fd = xennet_ctl.kick, .events = POLLIN },
 	};
+	uint16_t lsc[RTE_MAX_ETHPORTS];
+	struct xennet_port *p;
+	int timeout = -1, n, i, nlsc;
 	uint64_t v;
 
-	while (__atomic_load_n(&p->ctl_running, __ATOMIC_ACQUIRE)) {
-		xennet_reconcile(p);
-		if (poll(pfd, RTE_DIM(pfd), XENNET_CTL_TICK_MS) > 0) {
-			if (pfd[1].revents & POLLIN)
-				RTE_SET_USED(read(p->ctl_kick, &v, sizeof(v)));
-			xennet_xs_drain_watches(&p->xen);
+	RTE_SET_USED(arg);
+	while (__atomic_load_n(&xennet_ctl.running, __ATOMIC_ACQUIRE)) {
+		n = poll(pfd, RTE_DIM(pfd), timeout);
+		nlsc = 0;
+		xennet_ctl_lock();
+		if (n > 0 && (pfd[1].revents & POLLIN))
+			RTE_SET_USED(read(xennet_ctl.kick, &v, sizeof(v)));
+		xennet_xs_watch_events(XS, xennet_dispatch, NULL);
+		timeout = -1;
+		TAILQ_FOREACH(p, &xennet_ctl.ports, next) {
+			if (p->dirty || xennet_needs_tick(p) ||
+			    __atomic_load_n(&p->fatal, __ATOMIC_RELAXED) != 0) {
+				p->dirty = false;
+				xennet_reconcile(p);
+			}
+			if (xennet_needs_tick(p))
+				timeout = XENNET_CTL_TICK_MS;
+			if (p->lsc_pending) {
+				p->lsc_pending = false;
+				lsc[nlsc++] = p->dev->data->port_id;
+			}
 		}
+		xennet_ctl_unlock();
+		for (i = 0; i < nlsc; i++)
+			rte_eth_dev_callback_process(&rte_eth_devices[lsc[i]],
+				RTE_ETH_EVENT_INTR_LSC, NULL);
 	}
 	return NULL;
 }
 
-void
-xennet_ctl_kick(struct xennet_port *p)
-{
-	uint64_t one = 1;
-
-	if (p->ctl_kick >= 0)
-		RTE_SET_USED(write(p->ctl_kick, &one, sizeof(one)));
-}
-
 int
-xennet_ctl_start(struct xennet_port *p)
+xennet_ctl_register(struct xennet_port *p)
 {
-	char tname[RTE_MAX_THREAD_NAME_LEN];
-	int ret;
+	int ret = 0;
 
-	if (p->ctl_running)
-		return 0;
-	ret = xennet_xs_watch(&p->xen, p->role == XENNET_ROLE_BACKEND ?
-		XENNET_BACK_DIR : p->fe_path, XENNET_TOKEN);
-	if (ret != 0)
-		return ret;
-	p->ctl_kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->ctl_kick < 0)
-		return -errno;
-	p->ctl_running = true;
-	snprintf(tname, sizeof(tname), "xennet-%u", p->dev->data->port_id);
-	ret = rte_ctrl_thread_create(&p->ctl_tid, tname, NULL,
-		xennet_ctl_main, p);
-	if (ret != 0) {
-		p->ctl_running = false;
-		close(p->ctl_kick);
-		p->ctl_kick = -1;
-		XN_LOG(ERR, "%s: cannot start the control thread", p->name);
+	pthread_mutex_lock(&xennet_ctl.reg);
+	if (TAILQ_EMPTY(&xennet_ctl.ports)) {
+		ret = xennet_xen_open(XS);
+		if (ret != 0)
+			goto out;
+		xennet_ctl.kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (xennet_ctl.kick < 0 ||
+		    xennet_watch_get(XENNET_BACK_DIR) != 0) {
+			ret = -EIO;
+			goto fail;
+		}
+		xennet_ctl.running = true;
+		ret = rte_ctrl_thread_create(&xennet_ctl.tid, "xennet-ctl",
+			NULL, xennet_ctl_main, NULL);
+		if (ret != 0) {
+			XN_LOG(ERR, "cannot start the control thread");
+			xennet_ctl.running = false;
+			goto fail;
+		}
 	}
+	xennet_ctl_lock();
+	ret = xennet_xen_need(XS, p->role == XENNET_ROLE_BACKEND);
+	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND)
+		ret = xennet_watch_get(p->fe_path);
+	if (ret == 0)
+		TAILQ_INSERT_TAIL(&xennet_ctl.ports, p, next);
+	xennet_ctl_unlock();
+	if (ret == 0 || !TAILQ_EMPTY(&xennet_ctl.ports))
+		goto out;
+	__atomic_store_n(&xennet_ctl.running, false, __ATOMIC_RELEASE);
+	xennet_ctl_kick();
+	pthread_join(xennet_ctl.tid, NULL);
+fail:
+	/* The watches go with the xenstore connection. */
+	while (!TAILQ_EMPTY(&xennet_ctl.watches)) {
+		struct xennet_watch *w = TAILQ_FIRST(&xennet_ctl.watches);
+
+		TAILQ_REMOVE(&xennet_ctl.watches, w, next);
+		free(w);
+	}
+	if (xennet_ctl.kick >= 0)
+		close(xennet_ctl.kick);
+	xennet_ctl.kick = -1;
+	xennet_xen_close(XS);
+out:
+	pthread_mutex_unlock(&xennet_ctl.reg);
 	return ret;
 }
 
 /*
- * Leave the connection the way a peer recovers from: a backend goes
- * Closing then Closed (the frontend resets), a frontend closes and waits
- * briefly for its backend to unmap before ending the grants. The watches
- * go with the xenstore connection, closed next.
+ * Leave the vif the way a peer recovers from. A backend hands it over:
+ * rings unmapped and channels closed, xenstore left as it is, so the next
+ * backend process takes over and the frontend (Linux netfront does not
+ * reconnect after Closed) notices nothing. A frontend closes and waits
+ * briefly for its backend to unmap before ending the grants.
  */
-void
-xennet_ctl_stop(struct xennet_port *p)
+static void
+xennet_port_leave(struct xennet_port *p)
 {
 	int waited, be;
+	char raw[16];
 
-	if (p->ctl_running) {
-		__atomic_store_n(&p->ctl_running, false, __ATOMIC_RELEASE);
-		xennet_ctl_kick(p);
-		pthread_join(p->ctl_tid, NULL);
-		close(p->ctl_kick);
-		p->ctl_kick = -1;
-	}
 	if (p->peer_domid < 0)
 		return;
 	if (p->role == XENNET_ROLE_BACKEND) {
-		if (xennet_xs_exists(&p->xen, "%s/state", p->be_path))
-			xennet_back_set_state(p, XenbusStateClosed);
-		else
-			xennet_disconnect(p);
+		if (p->conn != NULL)
+			XN_LOG(INFO, "%s: leaving %s connected for the next "
+				"backend", p->name, p->be_path);
+		xennet_disconnect(p);
 	} else if (p->state != XenbusStateClosed) {
 		xennet_state_write(p, XenbusStateClosing);
 		for (waited = 0; waited < XENNET_CLOSE_WAIT_MS; waited += 10) {
-			be = xennet_state_read(p, p->be_path);
+			be = xennet_peer_state_read(p, p->be_path, raw,
+				sizeof(raw));
 			if (be != XenbusStateConnected)
 				break;
 			usleep(10000);
@@ -630,4 +1202,35 @@ xennet_ctl_stop(struct xennet_port *p)
 		xennet_state_write(p, XenbusStateClosed);
 	}
 	xennet_unbind(p);
+}
+
+void
+xennet_ctl_unregister(struct xennet_port *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&xennet_ctl.reg);
+	xennet_ctl_lock();
+	xennet_port_leave(p);
+	if (p->role == XENNET_ROLE_FRONTEND)
+		xennet_watch_put(p->fe_path);
+	TAILQ_REMOVE(&xennet_ctl.ports, p, next);
+	last = TAILQ_EMPTY(&xennet_ctl.ports);
+	xennet_ctl_unlock();
+	if (last) {
+		__atomic_store_n(&xennet_ctl.running, false, __ATOMIC_RELEASE);
+		xennet_ctl_kick();
+		pthread_join(xennet_ctl.tid, NULL);
+		while (!TAILQ_EMPTY(&xennet_ctl.watches)) {
+			struct xennet_watch *w =
+				TAILQ_FIRST(&xennet_ctl.watches);
+
+			TAILQ_REMOVE(&xennet_ctl.watches, w, next);
+			free(w);
+		}
+		close(xennet_ctl.kick);
+		xennet_ctl.kick = -1;
+		xennet_xen_close(XS);
+	}
+	pthread_mutex_unlock(&xennet_ctl.reg);
 }

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The xennet authors
+ */
+
+/*
+ * Connections: the queue pairs of a vif built from what the control plane
+ * negotiated (struct xennet_conn_desc), handed to and taken back from the
+ * ethdev queues, and the helpers the datapaths share. No xenstore here.
+ */
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+
+#include "xennet.h"
+
+struct rte_mbuf *
+xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
+{
+	struct rte_mbuf *head, *m, *seg;
+	uint32_t room;
+
+	head = rte_pktmbuf_alloc(mp);
+	if (unlikely(head == NULL))
+		return NULL;
+	head->pkt_len = len;
+	m = head;
+	for (;;) {
+		room = rte_pktmbuf_tailroom(m);
+		m->data_len = RTE_MIN(len, room);
+		len -= m->data_len;
+		if (len == 0)
+			return head;
+		seg = rte_pktmbuf_alloc(mp);
+		if (unlikely(seg == NULL)) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		m->next = seg;
+		m = seg;
+		head->nb_segs++;
+	}
+}
+
+void
+xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
+{
+	struct xennet_port *p = q->port;
+
+	q->st.errors++;
+	q->st.reason[r]++;
+	XN_LOG_RL(ERR, "%s: peer domain %ld broke the protocol: %s", p->name,
+		p->peer_domid, xennet_reason_str[r]);
+	/* Detach right away so the same frame is not seen (and counted)
+	 * again on every poll until the control plane disables the vif.
+	 */
+	__atomic_store_n(&q->nq, NULL, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&p->fatal, r, __ATOMIC_RELAXED) == 0)
+		xennet_ctl_kick();
+}
+
+/* Frontend pools ------------------------------------------------------- */
+
+static int
+xennet_pool_grant(struct xennet_port *p, struct xennet_pool *pool,
+	uint32_t domid, uint32_t nr_pages)
+{
+	pool->grefs = rte_zmalloc(p->name, nr_pages * sizeof(uint32_t), 0);
+	if (pool->grefs == NULL)
+		return -ENOMEM;
+	pool->pages = xennet_gnt_share(xennet_ctl_xen(), domid, nr_pages,
+		pool->grefs);
+	if (pool->pages == NULL) {
+		rte_free(pool->grefs);
+		pool->grefs = NULL;
+		return -ENOMEM;
+	}
+	/* Never show the backend what these pages held before. */
+	memset(pool->pages, 0, (size_t)nr_pages * XENNET_PAGE_SIZE);
+	pool->nr_pages = nr_pages;
+	return 0;
+}
+
+static void
+xennet_pool_release(struct xennet_pool *pool)
+{
+	if (pool->pages != NULL)
+		xennet_gnt_unshare(xennet_ctl_xen(), pool->pages,
+			pool->nr_pages);
+	rte_free(pool->grefs);
+	memset(pool, 0, sizeof(*pool));
+}
+
+/* Queue pairs ---------------------------------------------------------- */
+
+static void
+xennet_nq_free(struct xennet_port *p, struct xennet_nq *nq)
+{
+	struct xennet_xen *x = xennet_ctl_xen();
+
+	if (nq == NULL)
+		return;
+	if (nq->evh != NULL) {
+		/* Closing the handle unbinds its ports. */
+		xennet_evtchn_close(nq->evh);
+	}
+	if (p->role == XENNET_ROLE_BACKEND) {
+		xennet_gnt_unmap(x, nq->txs, 1);
+		xennet_gnt_unmap(x, nq->rxs, 1);
+	} else {
+		xennet_pool_release(&nq->txbuf);
+		xennet_pool_release(&nq->rxbuf);
+		xennet_gnt_unshare(x, nq->txs, 1);
+		xennet_gnt_unshare(x, nq->rxs, 1);
+	}
+	rte_free(nq);
+}
+
+static struct xennet_nq *
+xennet_nq_alloc(struct xennet_port *p, const struct xennet_conn_desc *d,
+	uint16_t idx)
+{
+	struct xennet_nq *nq;
+
+	nq = rte_zmalloc_socket(p->name, sizeof(*nq), RTE_CACHE_LINE_SIZE,
+		p->dev->device->numa_node);
+	if (nq == NULL)
+		return NULL;
+	nq->port = p;
+	nq->idx = idx;
+	nq->peer_domid = d->peer_domid;
+	nq->peer_sg = d->peer_sg;
+	nq->evh = xennet_evtchn_open();
+	if (nq->evh == NULL) {
+		rte_free(nq);
+		return NULL;
+	}
+	return nq;
+}
+
+/* Map the frontend's rings, attach at its state and bind its ports. */
+static int
+xennet_back_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
+	struct xennet_nq *nq)
+{
+	const struct xennet_qdesc *qd = &d->q[nq->idx];
+	struct xennet_xen *x = xennet_ctl_xen();
+	int port;
+
+	nq->txs = xennet_gnt_map(x, d->peer_domid, qd->tx_ref);
+	nq->rxs = xennet_gnt_map(x, d->peer_domid, qd->rx_ref);
+	if (nq->txs == NULL || nq->rxs == NULL)
+		return -EIO;
+	/* Never re-initialise the frontend's rings (BACK_RING_ATTACH). */
+	if (!xennet_ring_attach_ok(nq->txs->req_prod, nq->txs->rsp_prod,
+			XENNET_TX_RING_SIZE) ||
+	    !xennet_ring_attach_ok(nq->rxs->req_prod, nq->rxs->rsp_prod,
+			XENNET_RX_RING_SIZE)) {
+		XN_LOG(ERR, "%s: queue %u: frontend rings hold more requests "
+			"than slots", p->name, nq->idx);
+		return -EINVAL;
+	}
+	nq->tx.be.req_cons = nq->tx.be.rsp_prod_pvt = nq->txs->rsp_prod;
+	nq->rx.be.req_cons = nq->rx.be.rsp_prod_pvt = nq->rxs->rsp_prod;
+	port = xennet_evtchn_bind(nq->evh, d->peer_domid, qd->evtchn_tx);
+	if (port < 0)
+		return -EIO;
+	nq->port_tx = nq->port_rx = port;
+	if (d->split) {
+		port = xennet_evtchn_bind(nq->evh, d->peer_domid,
+			qd->evtchn_rx);
+		if (port < 0)
+			return -EIO;
+		nq->port_rx = port;
+	}
+	return 0;
+}
+
+/* Grant rings and buffers, post every RX buffer, allocate the ports the
+ * control plane then publishes.
+ */
+static int
+xennet_front_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
+	struct xennet_nq *nq)
+{
+	struct xennet_qdesc *qd = &d->q[nq->idx];
+	struct xennet_xen *x = xennet_ctl_xen();
+	uint32_t i, nr_rx = d->nr_rx_bufs;
+	int port;
+
+	port = xennet_evtchn_bind_unbound(nq->evh, d->peer_domid);
+	if (port < 0)
+		return -EIO;
+	nq->port_tx = nq->port_rx = port;
+	if (d->split) {
+		port = xennet_evtchn_bind_unbound(nq->evh, d->peer_domid);
+		if (port < 0)
+			return -EIO;
+		nq->port_rx = port;
+	}
+	qd->evtchn_tx = nq->port_tx;
+	qd->evtchn_rx = nq->port_rx;
+	/* gntalloc tells a backend that this process died through the TX
+	 * ring of queue 0, see XENNET_ALIVE_OFF.
+	 */
+	if (nq->idx == 0)
+		nq->txs = xennet_gnt_share_notify(x, d->peer_domid,
+			&qd->tx_ref, XENNET_ALIVE_OFF, nq->port_tx);
+	else
+		nq->txs = xennet_gnt_share(x, d->peer_domid, 1, &qd->tx_ref);
+	nq->rxs = xennet_gnt_share(x, d->peer_domid, 1, &qd->rx_ref);
+	if (nq->txs == NULL || nq->rxs == NULL)
+		return -ENOMEM;
+	memset(nq->txs, 0, XENNET_PAGE_SIZE);
+	memset(nq->rxs, 0, XENNET_PAGE_SIZE);
+	SHARED_RING_INIT(nq->txs);
+	SHARED_RING_INIT(nq->rxs);
+	if (nq->idx == 0)
+		nq->txs->__pad[0] = 1;
+
+	if (xennet_pool_grant(p, &nq->txbuf, d->peer_domid,
+			RTE_ALIGN_CEIL(d->nr_tx_bufs, XENNET_TX_BUFS_PER_PAGE) /
+			XENNET_TX_BUFS_PER_PAGE) != 0 ||
+	    xennet_pool_grant(p, &nq->rxbuf, d->peer_domid, nr_rx) != 0)
+		return -ENOMEM;
+	for (i = 0; i < d->nr_tx_bufs; i++)
+		nq->tx_free[i] = d->nr_tx_bufs - 1 - i;
+	nq->nr_tx_free = d->nr_tx_bufs;
+	for (i = 0; i < nr_rx; i++) {
+		nq->rx_slot_page[i] = i;
+		nq->rxs->ring[i].req.id = i;
+		nq->rxs->ring[i].req.gref = nq->rxbuf.grefs[i];
+	}
+	nq->rx.fe.req_prod_pvt = nr_rx;
+	rte_smp_wmb();
+	nq->rxs->req_prod = nr_rx;
+	return 0;
+}
+
+int
+xennet_conn_open(struct xennet_port *p, struct xennet_conn_desc *d,
+	struct xennet_conn **out)
+{
+	struct xennet_conn *c;
+	uint16_t i;
+	int ret = 0;
+
+	c = rte_zmalloc(p->name, sizeof(*c), 0);
+	if (c == NULL)
+		return -ENOMEM;
+	c->port = p;
+	for (i = 0; i < d->nr_queues && ret == 0; i++) {
+		c->nq[i] = xennet_nq_alloc(p, d, i);
+		if (c->nq[i] == NULL)
+			ret = -ENOMEM;
+		else if (p->role == XENNET_ROLE_BACKEND)
+			ret = xennet_back_nq_open(p, d, c->nq[i]);
+		else
+			ret = xennet_front_nq_open(p, d, c->nq[i]);
+	}
+	c->d = *d;
+	if (ret != 0) {
+		xennet_conn_close(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+xennet_conn_close(struct xennet_conn *c)
+{
+	uint16_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(c->nq); i++)
+		xennet_nq_free(c->port, c->nq[i]);
+	rte_free(c);
+}
+
+/* One event on each channel, for a peer that may wait for one (a new
+ * backend taking over, a frontend that just posted its buffers).
+ */
+void
+xennet_conn_notify(struct xennet_conn *c)
+{
+	struct xennet_nq *nq;
+	uint16_t i;
+
+	for (i = 0; i < c->d.nr_queues; i++) {
+		nq = c->nq[i];
+		xennet_evtchn_notify(nq->evh, nq->port_tx);
+		if (nq->port_rx != nq->port_tx)
+			xennet_evtchn_notify(nq->evh, nq->port_rx);
+	}
+}
+
+bool
+xennet_conn_peer_alive(const struct xennet_conn *c)
+{
+	if (!c->d.alive_byte)
+		return true;
+	return *(volatile uint8_t *)((uint8_t *)c->nq[0]->txs +
+		XENNET_ALIVE_OFF) != 0;
+}
+
+/* Attach @nq to @q (NULL: detach and wait for the burst to leave). */
+static void
+xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t one = 1;
+
+	if (q == NULL)
+		return;
+	__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
+	while (nq == NULL && __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
+		rte_pause();
+	if (q->intr_fd < 0 || q->intr_nq == nq)
+		return;
+	if (q->intr_nq != NULL)
+		epoll_ctl(q->intr_fd, EPOLL_CTL_DEL,
+			xennet_evtchn_fd(q->intr_nq->evh), NULL);
+	q->intr_nq = nq;
+	if (nq != NULL) {
+		epoll_ctl(q->intr_fd, EPOLL_CTL_ADD,
+			xennet_evtchn_fd(nq->evh), &ev);
+		/* A sleeping application re-arms against the new rings. */
+		RTE_SET_USED(write(q->kick_fd, &one, sizeof(one)));
+	}
+}
+
+void
+xennet_conn_attach(struct xennet_port *p, struct xennet_conn *c)
+{
+	struct rte_eth_dev_data *d = p->dev->data;
+	struct xennet_nq *nq;
+	uint16_t i;
+
+	for (i = 0; i < RTE_MAX(d->nb_rx_queues, d->nb_tx_queues); i++) {
+		nq = (c != NULL && i < c->d.nr_queues) ? c->nq[i] : NULL;
+		if (i < d->nb_rx_queues)
+			xennet_queue_set(d->rx_queues[i], nq);
+		if (i < d->nb_tx_queues)
+			xennet_queue_set(d->tx_queues[i], nq);
+	}
+}
+
+/* Rx interrupts -------------------------------------------------------- */
+
+int
+xennet_queue_intr_enable(struct xennet_queue *q)
+{
+	struct xennet_nq *nq = xennet_q_enter(q);
+	uint64_t v;
+	bool work;
+
+	RTE_SET_USED(read(q->kick_fd, &v, sizeof(v)));
+	q->intr_armed = true;
+	if (nq == NULL)
+		return 0;	/* attaching a connection kicks */
+	xennet_evtchn_ack(nq->evh);
+	/* RING_FINAL_CHECK_FOR_{REQUESTS,RESPONSES}: ask for an event on
+	 * the next entry, then look again, so none is missed.
+	 */
+	if (q->port->role == XENNET_ROLE_BACKEND) {
+		nq->txs->req_event = nq->tx.be.req_cons + 1;
+		rte_mb();
+		work = nq->txs->req_prod != nq->tx.be.req_cons;
+	} else {
+		nq->rxs->rsp_event = nq->rx.fe.rsp_cons + 1;
+		rte_mb();
+		work = nq->rxs->rsp_prod != nq->rx.fe.rsp_cons;
+	}
+	xennet_q_leave(q);
+	if (work) {
+		q->st.wakeups++;
+		RTE_SET_USED(write(q->kick_fd, &(uint64_t){ 1 },
+			sizeof(uint64_t)));
+	}
+	return 0;
+}
+
+/* Polling again: the peer's event index stays where it was, already
+ * behind, so a polling application is not notified.
+ */
+int
+xennet_queue_intr_disable(struct xennet_queue *q)
+{
+	q->intr_armed = false;
+	return 0;
+}
