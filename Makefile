@@ -17,6 +17,7 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+	DPDK_SDK=$(BUILD)/dpdk-sdk buildtools/build-dpdk-examples.sh $(BUILD)/dpdk-examples
 
 demo: build
 	buildtools/hugepages.sh

@@ -2,12 +2,14 @@
 # Debian's libdpdk-dev lacks the driver SDK headers a PMD needs, and the
 # pmdinfogen/pmdinfo scripts. Take them from the source package of exactly
 # the installed DPDK version. Nothing from DPDK is committed to this tree.
+# DPDK's examples/ are kept too (for build-dpdk-examples.sh).
 set -eu
 
 out=${1:-build/dpdk-sdk}
 ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
 stamp="$out/.version"
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver" ] && exit 0
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver" ] && [ -d "$out/examples" ] &&
+	exit 0
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -46,5 +48,8 @@ tar -C "$dl" -xf "$tarball" --wildcards \
 	'*/usertools/dpdk-pmdinfo.py'
 find "$dl" -name '*.h' -exec cp {} "$out/include/" \;
 find "$dl" -name '*.py' -exec cp {} "$out/scripts/" \;
+rm -f "$stamp"  # an interrupted examples/ extraction must not look complete
+rm -rf "$out/examples"
+tar -C "$out" -xf "$tarball" --strip-components=1 --wildcards '*/examples/*'
 echo "$ver" > "$stamp"
 echo "xennet deps: DPDK $ver SDK headers in $out"
