@@ -20,7 +20,8 @@ def test_pmdinfo_lists_driver_and_params():
     drivers = {d["name"]: d for d in json.loads(out)}
     params = drivers["net_xennet"]["params"].split()
     assert [p.split("=")[0] for p in params] == [
-        "role", "domain", "domid", "devid", "mac", "max_queues"]
+        "role", "domain", "domid", "devid", "mac", "max_queues", "hotplug",
+        "match"]
 
 
 def test_plugin_has_no_rpath():

@@ -24,6 +24,10 @@
 #define XENNET_DEVID_ARG "devid"
 #define XENNET_MAC_ARG "mac"
 #define XENNET_MAX_QUEUES_ARG "max_queues"
+#define XENNET_HOTPLUG_ARG "hotplug"
+#define XENNET_MATCH_ARG "match"
+/* set on the ports a hotplug vdev creates */
+#define XENNET_HOTPLUGGED_ARG "hotplugged"
 
 static const char * const xennet_valid_args[] = {
 	XENNET_ROLE_ARG,
@@ -32,6 +36,9 @@ static const char * const xennet_valid_args[] = {
 	XENNET_DEVID_ARG,
 	XENNET_MAC_ARG,
 	XENNET_MAX_QUEUES_ARG,
+	XENNET_HOTPLUG_ARG,
+	XENNET_MATCH_ARG,
+	XENNET_HOTPLUGGED_ARG,
 	NULL
 };
 
@@ -158,6 +165,37 @@ xennet_set_max_queues(const char *key, const char *value, void *extra)
 }
 
 static int
+xennet_set_flag(const char *key, const char *value, void *extra)
+{
+	bool *flag = extra;
+
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
+	if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0) {
+		XN_LOG(ERR, "invalid %s=%s: 0 or 1", key, value);
+		return -EINVAL;
+	}
+	*flag = value[0] == '1';
+	return 0;
+}
+
+static int
+xennet_set_match(const char *key, const char *value, void *extra)
+{
+	char *match = extra;
+
+	if (xennet_need_value(key, value) != 0)
+		return -EINVAL;
+	if (strlen(value) >= XENNET_NAME_MAX) {
+		XN_LOG(ERR, "invalid %s=%s: a pattern of at most %u characters",
+			key, value, XENNET_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	strcpy(match, value);
+	return 0;
+}
+
+static int
 xennet_parse_mac(const char *value, struct rte_ether_addr *mac)
 {
 	if (rte_ether_unformat_addr(value, mac) != 0 ||
@@ -195,7 +233,7 @@ xennet_check_keys(const char *name, const struct rte_kvargs *kv)
 				break;
 		if (*k == NULL) {
 			XN_LOG(ERR, "%s: unknown devarg %s (valid: role, domain, "
-				"domid, devid, mac, max_queues)", name, kv->pairs[i].key);
+				"domid, devid, mac, max_queues, hotplug, match)", name, kv->pairs[i].key);
 			return -EINVAL;
 		}
 		if (rte_kvargs_count(kv, *k) > 1) {
@@ -208,7 +246,8 @@ xennet_check_keys(const char *name, const struct rte_kvargs *kv)
 }
 
 static int
-xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
+xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p,
+	bool *hotplug, char *match)
 {
 	const char *args = rte_vdev_device_args(vdev);
 	struct rte_kvargs *kv;
@@ -232,17 +271,35 @@ xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p)
 	    rte_kvargs_process(kv, XENNET_DEVID_ARG, xennet_set_devid, p) ||
 	    rte_kvargs_process(kv, XENNET_MAC_ARG, xennet_set_mac, p) ||
 	    rte_kvargs_process(kv, XENNET_MAX_QUEUES_ARG,
-		xennet_set_max_queues, p)))
+		xennet_set_max_queues, p) ||
+	    rte_kvargs_process(kv, XENNET_HOTPLUG_ARG, xennet_set_flag,
+		hotplug) ||
+	    rte_kvargs_process(kv, XENNET_MATCH_ARG, xennet_set_match, match) ||
+	    rte_kvargs_process(kv, XENNET_HOTPLUGGED_ARG, xennet_set_flag,
+		&p->hotplugged)))
 		ret = -EINVAL;
 	rte_kvargs_free(kv);
 	if (ret != 0)
 		return ret;
 
+	if (*hotplug || match[0] != '\0') {
+		if (p->role != XENNET_ROLE_BACKEND || !*hotplug ||
+		    p->domain[0] != '\0' || p->domid_arg >= 0 ||
+		    p->mac_set || p->hotplugged) {
+			XN_LOG(ERR, "%s: %s=1 (with %s=<pattern> optionally) "
+				"goes with role=backend, and not with domain=, "
+				"domid=, mac=", rte_vdev_device_name(vdev),
+				XENNET_HOTPLUG_ARG, XENNET_MATCH_ARG);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (p->role == XENNET_ROLE_BACKEND &&
 	    (p->domain[0] != '\0') == (p->domid_arg >= 0)) {
-		XN_LOG(ERR, "%s: role=backend needs exactly one of %s= or %s=",
-			rte_vdev_device_name(vdev), XENNET_DOMAIN_ARG,
-			XENNET_DOMID_ARG);
+		XN_LOG(ERR, "%s: role=backend needs exactly one of %s=, %s= "
+			"or %s=1", rte_vdev_device_name(vdev),
+			XENNET_DOMAIN_ARG, XENNET_DOMID_ARG,
+			XENNET_HOTPLUG_ARG);
 		return -EINVAL;
 	}
 	if (p->role == XENNET_ROLE_FRONTEND &&
@@ -827,18 +884,38 @@ static int
 xennet_probe(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
+	char match[XENNET_NAME_MAX] = "";
 	struct xennet_port args = { 0 };
+	struct xennet_hotplug *h;
 	struct rte_eth_dev *dev;
 	struct xennet_port *p;
+	bool hotplug = false;
 	int ret;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
 		XN_LOG(ERR, "%s: secondary processes are not supported", name);
 		return -ENOTSUP;
 	}
-	ret = xennet_parse_args(vdev, &args);
+	ret = xennet_parse_args(vdev, &args, &hotplug, match);
 	if (ret != 0)
 		return ret;
+	if (hotplug) {
+		/* No port of its own: one per vif, as they come. */
+		h = calloc(1, sizeof(*h));
+		if (h == NULL)
+			return -ENOMEM;
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		snprintf(h->match, sizeof(h->match), "%s", match);
+		h->max_queues = args.max_queues;
+		ret = xennet_hotplug_register(h);
+		if (ret != 0) {
+			free(h);
+			return ret;
+		}
+		XN_LOG(INFO, "%s: a port for every vif of %s", name,
+			match[0] != '\0' ? match : "every guest");
+		return 0;
+	}
 
 	dev = rte_eth_vdev_allocate(vdev, sizeof(*p));
 	if (dev == NULL)
@@ -914,8 +991,15 @@ fail:
 static int
 xennet_remove(struct rte_vdev_device *vdev)
 {
+	struct xennet_hotplug *h;
 	struct rte_eth_dev *dev;
 
+	h = xennet_hotplug_find(rte_vdev_device_name(vdev));
+	if (h != NULL) {
+		xennet_hotplug_unregister(h);
+		free(h);
+		return 0;
+	}
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
 		return 0; /* already closed by the application */
@@ -935,4 +1019,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_xennet,
 	XENNET_DOMID_ARG "=<int> "
 	XENNET_DEVID_ARG "=<int> "
 	XENNET_MAC_ARG "=xx:xx:xx:xx:xx:xx "
-	XENNET_MAX_QUEUES_ARG "=<1-8>");
+	XENNET_MAX_QUEUES_ARG "=<1-8> "
+	XENNET_HOTPLUG_ARG "=0|1 "
+	XENNET_MATCH_ARG "=<pattern>");

@@ -179,6 +179,7 @@ struct xennet_port {
 	unsigned int max_queues;	/* backend: cap on queues offered */
 	struct rte_ether_addr mac;
 	bool mac_set;
+	bool hotplugged;		/* created by a hotplug vdev */
 
 	/* All below is the control plane's, under its lock. */
 	bool active;			/* started once: take part in xenbus */
@@ -193,6 +194,7 @@ struct xennet_port {
 	bool peer_died;			/* backend: frontend process is gone */
 	bool reconnect;			/* frontend: new config, reconnect */
 	bool lsc_pending;		/* link changed: callbacks to run */
+	bool rmv_pending;		/* hotplugged: the vif went away */
 	int claim_fd;			/* flock held while serving the vif */
 	bool claim_logged;
 
@@ -281,7 +283,26 @@ bool xennet_conn_peer_alive(const struct xennet_conn *c);
 int xennet_queue_intr_enable(struct xennet_queue *q);
 int xennet_queue_intr_disable(struct xennet_queue *q);
 
+/*
+ * A hotplug vdev (role=backend,hotplug=1): no port of its own; it creates
+ * a vdev, and so a port, for each vif addressed to this domain whose
+ * guest name matches @match.
+ */
+struct xennet_hotplug {
+	TAILQ_ENTRY(xennet_hotplug) next;
+	char name[RTE_DEV_NAME_MAX_LEN];	/* the vdev's */
+	char match[XENNET_NAME_MAX];		/* fnmatch(3) pattern */
+	unsigned int max_queues;
+	bool dirty;
+	/* vifs seen ("<domid>/<devid>"), so a scan reads only new ones */
+	char **seen;
+	unsigned int nr_seen;
+};
+
 /* control plane (xennet_xs.c): one per process */
+int xennet_hotplug_register(struct xennet_hotplug *h);
+void xennet_hotplug_unregister(struct xennet_hotplug *h);
+struct xennet_hotplug *xennet_hotplug_find(const char *name);
 int xennet_ctl_register(struct xennet_port *p);
 void xennet_ctl_unregister(struct xennet_port *p);
 void xennet_ctl_lock(void);

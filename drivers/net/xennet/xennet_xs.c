@@ -12,7 +12,9 @@
  * connection description (struct xennet_conn_desc) and back.
  */
 
+#include <ctype.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bus_vdev_driver.h>
 #include <rte_malloc.h>
 #include <rte_thread.h>
 
@@ -53,13 +56,16 @@ static struct {
 	pthread_t tid;
 	bool running;
 	int kick;			/* eventfd waking the thread */
+	unsigned int users;		/* ports and hotplug vdevs */
 	TAILQ_HEAD(, xennet_port) ports;
+	TAILQ_HEAD(, xennet_hotplug) hotplugs;
 	TAILQ_HEAD(, xennet_watch) watches;
 } xennet_ctl = {
 	.reg = PTHREAD_MUTEX_INITIALIZER,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.kick = -1,
 	.ports = TAILQ_HEAD_INITIALIZER(xennet_ctl.ports),
+	.hotplugs = TAILQ_HEAD_INITIALIZER(xennet_ctl.hotplugs),
 	.watches = TAILQ_HEAD_INITIALIZER(xennet_ctl.watches),
 };
 
@@ -660,6 +666,7 @@ xennet_back_reconcile(struct xennet_port *p)
 	 */
 	if (!xennet_xs_exists(XS, "%s/state", p->be_path)) {
 		xennet_unbind(p);
+		p->rmv_pending = p->hotplugged;
 		if (xennet_back_bind(p) != 0)
 			return;
 	}
@@ -1038,9 +1045,13 @@ xennet_vif_event(const char *path)
 static void
 xennet_dispatch(const char *path, void *arg)
 {
+	struct xennet_hotplug *h;
 	struct xennet_port *p;
 
 	RTE_SET_USED(arg);
+	if (xennet_path_under(path, XENNET_BACK_DIR) && xennet_vif_event(path))
+		TAILQ_FOREACH(h, &xennet_ctl.hotplugs, next)
+			h->dirty = true;
 	TAILQ_FOREACH(p, &xennet_ctl.ports, next) {
 		if (p->peer_domid >= 0) {
 			if (xennet_path_under(path, p->fe_path) ||
@@ -1073,6 +1084,161 @@ xennet_reconcile(struct xennet_port *p)
 		xennet_front_reconcile(p);
 }
 
+/* Hotplug -------------------------------------------------------------- */
+
+/* A vdev to create once the lock is dropped (its probe registers). */
+struct xennet_newdev {
+	char name[RTE_DEV_NAME_MAX_LEN];
+	char args[160];
+};
+
+static bool
+xennet_seen(struct xennet_hotplug *h, const char *key, bool add)
+{
+	unsigned int i;
+	char **n;
+
+	for (i = 0; i < h->nr_seen; i++)
+		if (strcmp(h->seen[i], key) == 0)
+			return true;
+	if (add) {
+		n = realloc(h->seen, (h->nr_seen + 1) * sizeof(*n));
+		if (n == NULL)
+			return false;
+		h->seen = n;
+		h->seen[h->nr_seen] = strdup(key);
+		if (h->seen[h->nr_seen] != NULL)
+			h->nr_seen++;
+	}
+	return false;
+}
+
+/* Forget vifs whose directory is gone: their next incarnation is new. */
+static void
+xennet_seen_prune(struct xennet_hotplug *h)
+{
+	unsigned int i = 0;
+
+	while (i < h->nr_seen) {
+		if (xennet_xs_exists(XS, XENNET_BACK_DIR "/%s/state",
+				h->seen[i])) {
+			i++;
+			continue;
+		}
+		free(h->seen[i]);
+		h->seen[i] = h->seen[--h->nr_seen];
+	}
+}
+
+/* Port names carry the guest name; keep what a device name may hold. */
+static void
+xennet_sanitize(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
+		dst[i] = (isalnum((unsigned char)src[i]) || src[i] == '-' ||
+			  src[i] == '.') ? src[i] : '_';
+	dst[i] = '\0';
+}
+
+/* Decide about one vif not seen before; true if a port is to be made. */
+static bool
+xennet_hotplug_vif(struct xennet_hotplug *h, long d, const char *devid,
+	struct xennet_newdev *nd)
+{
+	char *name, *end, clean[XENNET_NAME_MAX];
+	unsigned long n, online;
+	struct xennet_port *p;
+	char be[64];
+	uint16_t pid;
+	int len;
+
+	n = strtoul(devid, &end, 10);
+	if (*end != '\0' || n > INT32_MAX)
+		return false;
+	snprintf(be, sizeof(be), XENNET_BACK_DIR "/%ld/%lu", d, n);
+	if (xennet_xs_read_uint(XS, &online, "%s/online", be) == 0 &&
+	    online == 0)
+		return false;
+	TAILQ_FOREACH(p, &xennet_ctl.ports, next)
+		if (p->peer_domid >= 0 && strcmp(p->be_path, be) == 0)
+			return false;	/* a port here serves it */
+	name = xennet_xs_read(XS, "/local/domain/%ld/name", d);
+	if (name != NULL && (strlen(name) >= XENNET_NAME_MAX ||
+			     strpbrk(name, ",=/") != NULL)) {
+		XN_LOG(WARNING, "%s: the name of domain %ld cannot be a "
+			"devarg; serving it by domid", h->name, d);
+		free(name);
+		name = NULL;
+	}
+	if (h->match[0] != '\0' &&
+	    (name == NULL || fnmatch(h->match, name, 0) != 0)) {
+		free(name);
+		return false;
+	}
+	if (name != NULL) {
+		xennet_sanitize(clean, sizeof(clean), name);
+		len = snprintf(nd->name, sizeof(nd->name), "%s_%.*s_%lu",
+			h->name, 40, clean, n);
+		snprintf(nd->args, sizeof(nd->args), "role=backend,domain=%s,"
+			"devid=%lu,max_queues=%u,hotplugged=1", name, n,
+			h->max_queues);
+	} else {
+		len = snprintf(nd->name, sizeof(nd->name), "%s_d%ld_%lu",
+			h->name, d, n);
+		snprintf(nd->args, sizeof(nd->args), "role=backend,domid=%ld,"
+			"devid=%lu,max_queues=%u,hotplugged=1", d, n,
+			h->max_queues);
+	}
+	if (len >= (int)sizeof(nd->name)) {
+		XN_LOG(ERR, "%s: name too long for a port of vif %lu of "
+			"domain %ld", h->name, n, d);
+		free(name);
+		return false;
+	}
+	free(name);
+	/* The port of an earlier incarnation serves this one too. */
+	return rte_eth_dev_get_port_by_name(nd->name, &pid) != 0;
+}
+
+static unsigned int
+xennet_hotplug_scan(struct xennet_hotplug *h, struct xennet_newdev *nd,
+	unsigned int max)
+{
+	char **doms, **vifs, key[48];
+	unsigned int nd_n = 0, n, m, i, j;
+	char *end;
+	long d;
+
+	xennet_seen_prune(h);
+	doms = xennet_xs_directory(XS, &n, XENNET_BACK_DIR);
+	for (i = 0; doms != NULL && i < n && nd_n < max; i++) {
+		d = strtol(doms[i], &end, 10);
+		if (*end != '\0' || d < 0)
+			continue;
+		vifs = xennet_xs_directory(XS, &m, XENNET_BACK_DIR "/%ld", d);
+		for (j = 0; vifs != NULL && j < m && nd_n < max; j++) {
+			snprintf(key, sizeof(key), "%ld/%s", d, vifs[j]);
+			if (xennet_seen(h, key, false))
+				continue;
+			if (!xennet_xs_exists(XS, XENNET_BACK_DIR "/%s/state",
+					key))
+				continue; /* being written: next event */
+			xennet_seen(h, key, true);
+			if (xennet_hotplug_vif(h, d, vifs[j], &nd[nd_n]))
+				nd_n++;
+		}
+		free(vifs);
+	}
+	free(doms);
+	return nd_n;
+}
+
+/* Control thread ------------------------------------------------------- */
+
+#define XENNET_NEWDEV_MAX 16
+
 static void *
 xennet_ctl_main(void *arg)
 {
@@ -1080,15 +1246,17 @@ xennet_ctl_main(void *arg)
 		{ .fd = xennet_xs_fd(XS), .events = POLLIN },
 		{ .fd = xennet_ctl.kick, .events = POLLIN },
 	};
-	uint16_t lsc[RTE_MAX_ETHPORTS];
+	struct xennet_newdev nd[XENNET_NEWDEV_MAX];
+	uint16_t lsc[RTE_MAX_ETHPORTS], rmv[RTE_MAX_ETHPORTS];
+	int timeout = -1, n, i, nlsc, nrmv, nnd;
+	struct xennet_hotplug *h;
 	struct xennet_port *p;
-	int timeout = -1, n, i, nlsc;
 	uint64_t v;
 
 	RTE_SET_USED(arg);
 	while (__atomic_load_n(&xennet_ctl.running, __ATOMIC_ACQUIRE)) {
 		n = poll(pfd, RTE_DIM(pfd), timeout);
-		nlsc = 0;
+		nlsc = nrmv = nnd = 0;
 		xennet_ctl_lock();
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			RTE_SET_USED(read(xennet_ctl.kick, &v, sizeof(v)));
@@ -1106,57 +1274,61 @@ xennet_ctl_main(void *arg)
 				p->lsc_pending = false;
 				lsc[nlsc++] = p->dev->data->port_id;
 			}
+			if (p->rmv_pending) {
+				p->rmv_pending = false;
+				rmv[nrmv++] = p->dev->data->port_id;
+			}
+		}
+		TAILQ_FOREACH(h, &xennet_ctl.hotplugs, next) {
+			if (!h->dirty || nnd == XENNET_NEWDEV_MAX)
+				continue;
+			h->dirty = false;
+			nnd += xennet_hotplug_scan(h, &nd[nnd],
+				XENNET_NEWDEV_MAX - nnd);
+			if (nnd == XENNET_NEWDEV_MAX) {
+				h->dirty = true;	/* more next pass */
+				timeout = 0;
+			}
 		}
 		xennet_ctl_unlock();
+		/* Callbacks may stop, close or configure ports. */
 		for (i = 0; i < nlsc; i++)
 			rte_eth_dev_callback_process(&rte_eth_devices[lsc[i]],
 				RTE_ETH_EVENT_INTR_LSC, NULL);
+		for (i = 0; i < nrmv; i++)
+			rte_eth_dev_callback_process(&rte_eth_devices[rmv[i]],
+				RTE_ETH_EVENT_INTR_RMV, NULL);
+		/* The probe announces the port (RTE_ETH_EVENT_NEW). */
+		for (i = 0; i < nnd; i++)
+			if (rte_vdev_init(nd[i].name, nd[i].args) != 0)
+				XN_LOG(ERR, "cannot create port %s (%s)",
+					nd[i].name, nd[i].args);
 	}
 	return NULL;
 }
 
-int
-xennet_ctl_register(struct xennet_port *p)
+/*
+ * With the registration lock held: the last user stops it all. A port
+ * closed from a callback on the control thread itself lets the thread end
+ * on its own.
+ */
+static void
+xennet_ctl_put(void)
 {
-	int ret = 0;
+	struct xennet_watch *w;
 
-	pthread_mutex_lock(&xennet_ctl.reg);
-	if (TAILQ_EMPTY(&xennet_ctl.ports)) {
-		ret = xennet_xen_open(XS);
-		if (ret != 0)
-			goto out;
-		xennet_ctl.kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (xennet_ctl.kick < 0 ||
-		    xennet_watch_get(XENNET_BACK_DIR) != 0) {
-			ret = -EIO;
-			goto fail;
-		}
-		xennet_ctl.running = true;
-		ret = rte_ctrl_thread_create(&xennet_ctl.tid, "xennet-ctl",
-			NULL, xennet_ctl_main, NULL);
-		if (ret != 0) {
-			XN_LOG(ERR, "cannot start the control thread");
-			xennet_ctl.running = false;
-			goto fail;
-		}
+	if (--xennet_ctl.users > 0)
+		return;
+	if (__atomic_exchange_n(&xennet_ctl.running, false,
+			__ATOMIC_ACQ_REL)) {
+		xennet_ctl_kick();
+		if (pthread_equal(pthread_self(), xennet_ctl.tid))
+			pthread_detach(xennet_ctl.tid);
+		else
+			pthread_join(xennet_ctl.tid, NULL);
 	}
-	xennet_ctl_lock();
-	ret = xennet_xen_need(XS, p->role == XENNET_ROLE_BACKEND);
-	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND)
-		ret = xennet_watch_get(p->fe_path);
-	if (ret == 0)
-		TAILQ_INSERT_TAIL(&xennet_ctl.ports, p, next);
-	xennet_ctl_unlock();
-	if (ret == 0 || !TAILQ_EMPTY(&xennet_ctl.ports))
-		goto out;
-	__atomic_store_n(&xennet_ctl.running, false, __ATOMIC_RELEASE);
-	xennet_ctl_kick();
-	pthread_join(xennet_ctl.tid, NULL);
-fail:
 	/* The watches go with the xenstore connection. */
-	while (!TAILQ_EMPTY(&xennet_ctl.watches)) {
-		struct xennet_watch *w = TAILQ_FIRST(&xennet_ctl.watches);
-
+	while ((w = TAILQ_FIRST(&xennet_ctl.watches)) != NULL) {
 		TAILQ_REMOVE(&xennet_ctl.watches, w, next);
 		free(w);
 	}
@@ -1164,8 +1336,32 @@ fail:
 		close(xennet_ctl.kick);
 	xennet_ctl.kick = -1;
 	xennet_xen_close(XS);
-out:
-	pthread_mutex_unlock(&xennet_ctl.reg);
+}
+
+/* With the registration lock held: the first user starts it all. */
+static int
+xennet_ctl_get(void)
+{
+	int ret;
+
+	if (xennet_ctl.users++ > 0)
+		return 0;
+	ret = xennet_xen_open(XS);
+	if (ret != 0)
+		goto fail;
+	xennet_ctl.kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ret = -EIO;
+	if (xennet_ctl.kick < 0 || xennet_watch_get(XENNET_BACK_DIR) != 0)
+		goto fail;
+	xennet_ctl.running = true;
+	ret = rte_ctrl_thread_create(&xennet_ctl.tid, "xennet-ctl", NULL,
+		xennet_ctl_main, NULL);
+	if (ret == 0)
+		return 0;
+	XN_LOG(ERR, "cannot start the control thread");
+	xennet_ctl.running = false;
+fail:
+	xennet_ctl_put();
 	return ret;
 }
 
@@ -1204,33 +1400,95 @@ xennet_port_leave(struct xennet_port *p)
 	xennet_unbind(p);
 }
 
+int
+xennet_ctl_register(struct xennet_port *p)
+{
+	int ret;
+
+	pthread_mutex_lock(&xennet_ctl.reg);
+	ret = xennet_ctl_get();
+	if (ret != 0)
+		goto out;
+	xennet_ctl_lock();
+	ret = xennet_xen_need(XS, p->role == XENNET_ROLE_BACKEND);
+	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND)
+		ret = xennet_watch_get(p->fe_path);
+	if (ret == 0) {
+		TAILQ_INSERT_TAIL(&xennet_ctl.ports, p, next);
+		if (p->hotplugged) {
+			/* Take part in xenbus at once: xl waits for InitWait,
+			 * maybe before the app starts the port.
+			 */
+			p->active = true;
+			p->want_queues = p->max_queues;
+			xennet_ctl_port_changed(p);
+		}
+	}
+	xennet_ctl_unlock();
+	if (ret != 0)
+		xennet_ctl_put();
+out:
+	pthread_mutex_unlock(&xennet_ctl.reg);
+	return ret;
+}
+
 void
 xennet_ctl_unregister(struct xennet_port *p)
 {
-	bool last;
-
 	pthread_mutex_lock(&xennet_ctl.reg);
 	xennet_ctl_lock();
 	xennet_port_leave(p);
 	if (p->role == XENNET_ROLE_FRONTEND)
 		xennet_watch_put(p->fe_path);
 	TAILQ_REMOVE(&xennet_ctl.ports, p, next);
-	last = TAILQ_EMPTY(&xennet_ctl.ports);
 	xennet_ctl_unlock();
-	if (last) {
-		__atomic_store_n(&xennet_ctl.running, false, __ATOMIC_RELEASE);
-		xennet_ctl_kick();
-		pthread_join(xennet_ctl.tid, NULL);
-		while (!TAILQ_EMPTY(&xennet_ctl.watches)) {
-			struct xennet_watch *w =
-				TAILQ_FIRST(&xennet_ctl.watches);
+	xennet_ctl_put();
+	pthread_mutex_unlock(&xennet_ctl.reg);
+}
 
-			TAILQ_REMOVE(&xennet_ctl.watches, w, next);
-			free(w);
-		}
-		close(xennet_ctl.kick);
-		xennet_ctl.kick = -1;
-		xennet_xen_close(XS);
+int
+xennet_hotplug_register(struct xennet_hotplug *h)
+{
+	int ret;
+
+	pthread_mutex_lock(&xennet_ctl.reg);
+	ret = xennet_ctl_get();
+	if (ret == 0) {
+		xennet_ctl_lock();
+		h->dirty = true;
+		TAILQ_INSERT_TAIL(&xennet_ctl.hotplugs, h, next);
+		xennet_ctl_kick();
+		xennet_ctl_unlock();
 	}
 	pthread_mutex_unlock(&xennet_ctl.reg);
+	return ret;
+}
+
+void
+xennet_hotplug_unregister(struct xennet_hotplug *h)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&xennet_ctl.reg);
+	xennet_ctl_lock();
+	TAILQ_REMOVE(&xennet_ctl.hotplugs, h, next);
+	xennet_ctl_unlock();
+	xennet_ctl_put();
+	pthread_mutex_unlock(&xennet_ctl.reg);
+	for (i = 0; i < h->nr_seen; i++)
+		free(h->seen[i]);
+	free(h->seen);
+}
+
+struct xennet_hotplug *
+xennet_hotplug_find(const char *name)
+{
+	struct xennet_hotplug *h;
+
+	xennet_ctl_lock();
+	TAILQ_FOREACH(h, &xennet_ctl.hotplugs, next)
+		if (strcmp(h->name, name) == 0)
+			break;
+	xennet_ctl_unlock();
+	return h;
 }
