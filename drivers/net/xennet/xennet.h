@@ -197,6 +197,7 @@ struct xennet_port {
 	bool rmv_pending;		/* hotplugged: the vif went away */
 	int claim_fd;			/* flock held while serving the vif */
 	bool claim_logged;
+	bool wait_logged;		/* said that no vif is there yet */
 
 	/* xenstore view of the device; paths relative to our domain */
 	long peer_domid;		/* -1 while no vif is bound */

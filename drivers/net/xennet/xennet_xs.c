@@ -426,6 +426,11 @@ xennet_back_find(struct xennet_port *p)
 			continue;
 		if (p->domain[0] != '\0') {
 			name = xennet_xs_read(XS, "/local/domain/%ld/name", d);
+			if (name == NULL && errno == EACCES && !p->wait_logged)
+				XN_LOG(WARNING, "%s: cannot read the name of "
+					"domain %ld (a driver domain may not): "
+					"use domid= or hotplug=1 here", p->name,
+					d);
 			if (name == NULL || strcmp(name, p->domain) != 0) {
 				free(name);
 				continue;
@@ -486,8 +491,13 @@ xennet_back_bind(struct xennet_port *p)
 		return -EIO;
 	}
 	p->watching = true;
-	XN_LOG(INFO, "%s: serving %s (frontend %s)", p->name, p->be_path,
-		p->fe_path);
+	if (p->wait_logged)
+		XN_LOG(NOTICE, "%s: serving %s (frontend %s)", p->name,
+			p->be_path, p->fe_path);
+	else
+		XN_LOG(INFO, "%s: serving %s (frontend %s)", p->name,
+			p->be_path, p->fe_path);
+	p->wait_logged = false;
 	xennet_back_publish(p);
 	/* A backend before us left the vif connected (a restart or an
 	 * upgrade): take over at the rings' state, without a state change
@@ -659,8 +669,20 @@ xennet_back_reconcile(struct xennet_port *p)
 
 	if (!p->active)
 		return;
-	if (p->peer_domid < 0 && xennet_back_bind(p) != 0)
+	if (p->peer_domid < 0 && xennet_back_bind(p) != 0) {
+		if (!p->wait_logged && p->claim_fd < 0 && !p->claim_logged) {
+			if (p->domain[0] != '\0')
+				XN_LOG(NOTICE, "%s: waiting for vif %u of a "
+					"guest named %s", p->name, p->devid,
+					p->domain);
+			else
+				XN_LOG(NOTICE, "%s: waiting for vif %u of "
+					"domid %ld", p->name, p->devid,
+					p->domid_arg);
+		}
+		p->wait_logged = true;
 		return;
+	}
 	/* The toolstack removed the vif: never recreate its directory, and
 	 * look for the next one (the guest's next incarnation).
 	 */
