@@ -374,6 +374,117 @@ test_rx_frames(void)
 	return 0;
 }
 
+static void
+tx_rsp_put(RING_IDX i, uint16_t id, int16_t status)
+{
+	struct netif_tx_response *r = &txs->ring[i % XENNET_TX_RING_SIZE].rsp;
+
+	r->id = id;
+	r->status = status;
+}
+
+static int
+test_tx_reap(void)
+{
+	uint8_t active[XENNET_TX_RING_SIZE] = { 0 };
+	uint16_t freed[XENNET_TX_RING_SIZE], nfreed = 0;
+	uint64_t perr = 0;
+	enum xennet_reason r;
+	RING_IDX base = UINT32_MAX - 1;	/* indices wrap on the way */
+
+	tx_reset(0);
+	active[3] = active[7] = active[9] = 1;
+	tx_rsp_put(base, 7, NETIF_RSP_OKAY);
+	tx_rsp_put(base + 1, 3, NETIF_RSP_ERROR);
+	CHECK(xennet_tx_reap(txs, base, base + 2, base + 3, active, 16, freed,
+		&nfreed, &perr, &r) == 2);
+	CHECK(r == XENNET_R_NONE && nfreed == 2 && perr == 1);
+	CHECK(freed[0] == 7 && freed[1] == 3 && !active[7] && !active[3]);
+	CHECK(active[9]);
+
+	/* an id answered twice, out of range, or NULL: stop before it */
+	tx_rsp_put(base + 2, 3, NETIF_RSP_OKAY);
+	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
+		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_ID);
+	tx_rsp_put(base + 2, 16, NETIF_RSP_OKAY);
+	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
+		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_ID);
+	tx_rsp_put(base + 2, 9, NETIF_RSP_NULL);
+	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
+		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
+	CHECK(active[9] && nfreed == 2);
+	/* more responses than requests in flight */
+	tx_rsp_put(base + 2, 9, NETIF_RSP_OKAY);
+	CHECK(xennet_tx_reap(txs, base + 2, base + 4, base + 3, active, 16,
+		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
+	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
+		freed, &nfreed, &perr, &r) == 1 && r == XENNET_R_NONE);
+	CHECK(nfreed == 3 && freed[2] == 9 && perr == 1);
+	return 0;
+}
+
+static int
+test_rx_repost(void)
+{
+	uint16_t slot_page[XENNET_RX_RING_SIZE];
+	uint32_t grefs[XENNET_RX_RING_SIZE];
+	RING_IDX cons = UINT32_MAX - 2, prod;
+	unsigned int i;
+
+	memset(rxs, 0, XENNET_PAGE_SIZE);
+	for (i = 0; i < XENNET_RX_RING_SIZE; i++) {
+		slot_page[i] = (i * 7) % XENNET_RX_RING_SIZE;
+		grefs[i] = 1000 + i;
+	}
+	/* the buffers of 3 consumed slots go to the producer, 256 later */
+	prod = xennet_rx_repost(rxs, cons + XENNET_RX_RING_SIZE, cons, 3,
+		slot_page, grefs);
+	CHECK(prod == (RING_IDX)(cons + XENNET_RX_RING_SIZE + 3));
+	for (i = 0; i < 3; i++) {
+		unsigned int slot = (cons + i) & (XENNET_RX_RING_SIZE - 1);
+
+		CHECK(rxs->ring[slot].req.id == slot);
+		CHECK(rxs->ring[slot].req.gref == 1000 + (slot * 7) %
+			XENNET_RX_RING_SIZE);
+		CHECK(slot_page[slot] == (slot * 7) % XENNET_RX_RING_SIZE);
+	}
+	/* a page consumed at one slot is posted at another */
+	slot_page[5] = 42;
+	prod = xennet_rx_repost(rxs, 10, 5, 1, slot_page, grefs);
+	CHECK(prod == 11 && slot_page[10] == 42);
+	CHECK(rxs->ring[10].req.gref == 1042 && rxs->ring[10].req.id == 10);
+	return 0;
+}
+
+static int
+test_rx_frame_fill(void)
+{
+	uint32_t gref[XENNET_TX_SLOTS_MAX];
+	RING_IDX cons = UINT32_MAX;	/* wraps inside the frame */
+	unsigned int i, slot;
+
+	memset(rxs, 0, XENNET_PAGE_SIZE);
+	for (i = 0; i < 3; i++) {
+		slot = (cons + i) & (XENNET_RX_RING_SIZE - 1);
+		rxs->ring[slot].req.id = 50 + i;
+		rxs->ring[slot].req.gref = 500 + i;
+	}
+	xennet_rx_frame_fill(rxs, cons, 9000, 3, gref);
+	for (i = 0; i < 3; i++) {
+		struct netif_rx_response *r;
+
+		slot = (cons + i) & (XENNET_RX_RING_SIZE - 1);
+		r = &rxs->ring[slot].rsp;
+		CHECK(gref[i] == 500 + i);
+		CHECK(r->id == 50 + i && r->offset == 0);
+		CHECK(r->status == (i < 2 ? 4096 : 9000 - 8192));
+		CHECK(r->flags == (i < 2 ? NETRXF_more_data : 0));
+	}
+	xennet_rx_frame_fill(rxs, 7, 60, 1, gref);
+	CHECK(rxs->ring[7].rsp.status == 60 && rxs->ring[7].rsp.flags == 0);
+	return 0;
+}
+
 static int
 test_attach_and_slots(void)
 {
@@ -405,6 +516,9 @@ main(void)
 	RUN(test_extras);
 	RUN(test_respond);
 	RUN(test_rx_frames);
+	RUN(test_tx_reap);
+	RUN(test_rx_repost);
+	RUN(test_rx_frame_fill);
 	RUN(test_attach_and_slots);
 
 	printf("%d passed, %d failed\n", passed, failed);

@@ -179,8 +179,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct xennet_nq *nq = xennet_q_enter(q);
 	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
 	struct rte_mbuf *done[XENNET_BURST_MAX];
-	struct netif_rx_response *rsp;
-	struct netif_rx_request req;
+	uint32_t gref[XENNET_TX_SLOTS_MAX];
 	struct xennet_mbuf_cursor cur;
 	netif_rx_sring_t *s;
 	unsigned int nsegs = 0, ndone = 0, ndrop = 0, i, k, slots, n;
@@ -221,26 +220,15 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (nsegs + m->nb_segs + slots > q->seg_cap)
 			break;
+		xennet_rx_frame_fill(s, cons, len, slots, gref);
 		xennet_cursor_init(&cur, m);
-		for (k = 0; k < slots; k++) {
-			/* The response takes the slot of the request it
-			 * answers: Linux netfront ignores response ids.
-			 */
-			memcpy(&req, (const void *)&s->ring[cons & mask].req,
-				sizeof(req));
-			rte_compiler_barrier();
+		for (k = 0; k < slots; k++, cons++) {
 			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
-			n = xennet_segs_build(&q->segs[nsegs], &cur, req.gref,
+			n = xennet_segs_build(&q->segs[nsegs], &cur, gref[k],
 				0, chunk, nq->peer_domid, true);
 			while (n-- > 0)
 				q->seg_slot[nsegs++] = cons & mask;
-			rsp = &s->ring[cons & mask].rsp;
-			rsp->id = req.id;
-			rsp->offset = 0;
-			rsp->flags = (k + 1 < slots) ? NETRXF_more_data : 0;
-			rsp->status = chunk;
 			len -= chunk;
-			cons++;
 		}
 		q->st.bytes += m->pkt_len;
 		done[ndone++] = m;

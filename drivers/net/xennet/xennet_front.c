@@ -20,36 +20,19 @@ xennet_tx_buf(struct xennet_nq *nq, uint16_t id)
 static bool
 xennet_front_tx_reap(struct xennet_queue *q, struct xennet_nq *nq)
 {
-	netif_tx_sring_t *s = nq->txs;
-	struct netif_tx_response rsp;
-	RING_IDX prod, cons = nq->tx.fe.rsp_cons;
+	enum xennet_reason why;
+	RING_IDX prod;
 
-	prod = *(volatile RING_IDX *)&s->rsp_prod;
+	prod = *(volatile RING_IDX *)&nq->txs->rsp_prod;
 	rte_smp_rmb();
-	if ((RING_IDX)(prod - cons) >
-	    (RING_IDX)(nq->tx.fe.req_prod_pvt - cons)) {
-		/* More answers than requests in flight. */
-		xennet_fatal(q, XENNET_R_BAD_RESPONSE);
+	nq->tx.fe.rsp_cons += xennet_tx_reap(nq->txs, nq->tx.fe.rsp_cons,
+		prod, nq->tx.fe.req_prod_pvt, nq->tx_active,
+		XENNET_TX_RING_SIZE, nq->tx_free, &nq->nr_tx_free,
+		&q->st.peer_errors, &why);
+	if (unlikely(why != XENNET_R_NONE)) {
+		xennet_fatal(q, why);
 		return false;
 	}
-	for (; cons != prod; cons++) {
-		memcpy(&rsp, (const void *)&s->ring[cons &
-			(XENNET_TX_RING_SIZE - 1)].rsp, sizeof(rsp));
-		rte_compiler_barrier();
-		if (rsp.status == NETIF_RSP_NULL)
-			continue;
-		if (unlikely(rsp.id >= XENNET_TX_RING_SIZE ||
-			     !nq->tx_active[rsp.id])) {
-			nq->tx.fe.rsp_cons = cons;
-			xennet_fatal(q, XENNET_R_BAD_ID);
-			return false;
-		}
-		nq->tx_active[rsp.id] = 0;
-		nq->tx_free[nq->nr_tx_free++] = rsp.id;
-		if (unlikely(rsp.status != NETIF_RSP_OKAY))
-			q->st.peer_errors++;
-	}
-	nq->tx.fe.rsp_cons = cons;
 	return true;
 }
 
@@ -112,24 +95,6 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 out:
 	xennet_q_leave(q);
 	return i;
-}
-
-/* Post the page of every consumed slot again, at the producer. */
-static void
-xennet_front_rx_repost(struct xennet_nq *nq, RING_IDX cons, unsigned int n)
-{
-	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
-	struct netif_rx_request *req;
-	uint16_t page;
-
-	while (n-- > 0) {
-		page = nq->rx_slot_page[cons++ & mask];
-		nq->rx_slot_page[nq->rx.fe.req_prod_pvt & mask] = page;
-		req = &nq->rxs->ring[nq->rx.fe.req_prod_pvt & mask].req;
-		req->id = nq->rx.fe.req_prod_pvt & mask;
-		req->gref = nq->rxbuf.grefs[page];
-		nq->rx.fe.req_prod_pvt++;
-	}
 }
 
 uint16_t
@@ -202,7 +167,9 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			XN_LOG_RL(WARNING, "%s: dropping frame from backend: %s",
 				q->port->name, xennet_reason_str[why]);
 		}
-		xennet_front_rx_repost(nq, cons, f.consumed);
+		nq->rx.fe.req_prod_pvt = xennet_rx_repost(s,
+			nq->rx.fe.req_prod_pvt, cons, f.consumed,
+			nq->rx_slot_page, nq->rxbuf.grefs);
 		cons += f.consumed;
 	}
 	nq->rx.fe.rsp_cons = cons;

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "xennet_ring.h"
 
 const char * const xennet_reason_str[XENNET_R_MAX] = {
@@ -258,4 +260,81 @@ out:
 	if (r == XENNET_R_BAD_RESPONSE)
 		return XENNET_FRAME_DROP;
 	return xennet_verdict_of(r);
+}
+
+unsigned int
+xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons, RING_IDX prod,
+	RING_IDX req_prod_pvt, uint8_t *active, uint16_t nr_ids,
+	uint16_t *freed, uint16_t *nfreed, uint64_t *peer_errors,
+	enum xennet_reason *reason)
+{
+	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
+	struct netif_tx_response rsp;
+	RING_IDX i;
+
+	*reason = XENNET_R_NONE;
+	if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod_pvt - cons)) {
+		/* more answers than requests in flight */
+		*reason = XENNET_R_BAD_RESPONSE;
+		return 0;
+	}
+	for (i = cons; i != prod; i++) {
+		XENNET_COPY_OUT(&rsp, &sring->ring[i & mask].rsp);
+		if (rsp.status == NETIF_RSP_NULL) {
+			*reason = XENNET_R_BAD_RESPONSE;
+			break;
+		}
+		if (rsp.id >= nr_ids || !active[rsp.id]) {
+			*reason = XENNET_R_BAD_ID;
+			break;
+		}
+		active[rsp.id] = 0;
+		freed[(*nfreed)++] = rsp.id;
+		if (rsp.status != NETIF_RSP_OKAY)
+			(*peer_errors)++;
+	}
+	return i - cons;
+}
+
+RING_IDX
+xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
+	RING_IDX cons, unsigned int n, uint16_t *slot_page,
+	const uint32_t *grefs)
+{
+	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	struct netif_rx_request *req;
+	uint16_t page;
+
+	while (n-- > 0) {
+		page = slot_page[cons++ & mask];
+		slot_page[req_prod_pvt & mask] = page;
+		req = &sring->ring[req_prod_pvt & mask].req;
+		req->id = req_prod_pvt & mask;
+		req->gref = grefs[page];
+		req_prod_pvt++;
+	}
+	return req_prod_pvt;
+}
+
+void
+xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons, uint32_t len,
+	unsigned int slots, uint32_t *gref)
+{
+	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	struct netif_rx_response *rsp;
+	struct netif_rx_request req;
+	uint32_t chunk;
+	unsigned int k;
+
+	for (k = 0; k < slots; k++, cons++) {
+		XENNET_COPY_OUT(&req, &sring->ring[cons & mask].req);
+		gref[k] = req.gref;
+		chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
+		rsp = &sring->ring[cons & mask].rsp;
+		rsp->id = req.id;
+		rsp->offset = 0;
+		rsp->flags = (k + 1 < slots) ? NETRXF_more_data : 0;
+		rsp->status = chunk;
+		len -= chunk;
+	}
 }

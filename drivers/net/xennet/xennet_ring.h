@@ -125,6 +125,39 @@ enum xennet_verdict xennet_rx_frame_read(const netif_rx_sring_t *sring,
 	RING_IDX cons, RING_IDX prod, struct xennet_rx_frame *f,
 	enum xennet_reason *reason);
 
+/*
+ * Frontend: collect the TX responses in [@cons, @prod). The producer may
+ * not run past what was requested (@req_prod_pvt); each response must
+ * answer an id below @nr_ids that is in flight (@active[id] set), and
+ * NETIF_RSP_NULL is malformed since this frontend sends no extras. Each
+ * answered id is cleared in @active and appended to @freed (*nfreed grows);
+ * *peer_errors counts error statuses. Returns the entries consumed; on a
+ * broken response *reason says why and the entries before it are consumed.
+ */
+unsigned int xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons,
+	RING_IDX prod, RING_IDX req_prod_pvt, uint8_t *active, uint16_t nr_ids,
+	uint16_t *freed, uint16_t *nfreed, uint64_t *peer_errors,
+	enum xennet_reason *reason);
+
+/*
+ * Frontend: post again the buffers of @n consumed RX slots starting at
+ * @cons, at @req_prod_pvt. @slot_page maps a ring slot to its buffer page
+ * and moves with it; request ids are the slot. Returns the new
+ * req_prod_pvt.
+ */
+RING_IDX xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
+	RING_IDX cons, unsigned int n, uint16_t *slot_page,
+	const uint32_t *grefs);
+
+/*
+ * Backend: take @slots RX requests at @cons for a frame of @len bytes.
+ * Each request is copied out (its gref into @gref[k]) and answered in its
+ * own slot, which Linux netfront relies on (it ignores response ids):
+ * status is the chunk's size, NETRXF_more_data on all but the last.
+ */
+void xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons,
+	uint32_t len, unsigned int slots, uint32_t *gref);
+
 /* Ring slots a backend needs to deliver @len bytes to a guest. */
 static inline unsigned int
 xennet_rx_slots_needed(uint32_t len)
