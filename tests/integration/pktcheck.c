@@ -7,25 +7,58 @@
  *
  *   pktcheck <EAL args> -- --mode send|recv|echo|pingpong [options]
  *
- * Every frame is deterministic: stream id, sequence number and size fix
- * every byte, so the receiver rebuilds the frame it expects and compares
- * byte for byte. Frame seq i of a run has size sizes[i % nr_sizes].
+ * Every frame is deterministic: stream id, queue, sequence number and
+ * size fix every byte, so the receiver rebuilds the frame it expects and
+ * compares byte for byte. Frame i of a run (0 <= i < --count, per port)
+ * has size sizes[i % nr_sizes].
  *
  *   send      transmit --count frames per port, retrying until the PMD
  *             accepts each one (only accepted frames count as sent)
  *   recv      verify --count frames per port: ok, bad (by kind), missing
- *   echo      send every received frame back out of the port it came in
+ *   echo      send every received frame back out of the port and the
+ *             queue it came in on
  *   pingpong  send as "send" and verify the echoed frames as "recv"
+ *
+ * --queues N (1..8, default 1) gives every port N Rx and N Tx queues,
+ * without RSS: the PMD is to deliver what the peer sent on its Tx queue k
+ * to Rx queue k. Frame i goes out on Tx queue q = i % N as number i / N
+ * of that queue's own sequence, and its header names q. The receiver
+ * polls every Rx queue and checks each sub-stream (stream, q) in order
+ * on its own, so both ends must use the same N; a frame of sub-stream q
+ * that comes in on another Rx queue counts as "wrong_queue" (and is
+ * checked as any other). --rxd N and --txd N set the descriptors of every
+ * Rx and Tx queue (default 0: the PMD's default).
  *
  * --rounds N repeats send/recv/pingpong N times; each round after the
  * first waits for the link to go down and come up again (a reconnect).
+ * With --reconfig SPEC[;SPEC...], before round r >= 2 every port is
+ * instead stopped, configured as SPEC number r - 2 says, its queues set
+ * up again and started again, without being closed; that round waits for
+ * link up only, as the first one does. SPEC is key=value[,key=value...]
+ * of queues=, rxd=, txd= (as the options); a key not given keeps its
+ * value, an empty SPEC restarts the ports as they are. Rounds past the
+ * last SPEC wait for a reconnect, as without --reconfig.
+ *
+ * Frame layout: dst 02:70:6b:63:QQ:SS, src 02:70:6b:63:01:SS (QQ the Tx
+ * queue, SS the stream's low byte), ethertype 0x88b5, "XNPC", stream (16
+ * bits), sequence number in the queue (32), size (16), then the bytes of
+ * a generator seeded by these.
  *
  * Progress goes to stdout as lines "PKTCHECK {json}" holding the counts
  * plus the ethdev stats and every xstat of each port; "phase" is
- * "started" (ports started), "link" (every link up), "done" (the job
- * ended, or setup failed: "error" says why) and "exit" (just before the
- * ports are closed; after --linger, that is at SIGINT/SIGTERM).
- * Exit status: 0 all good, 1 frames missing/bad/unsent, 2 setup failure.
+ * "started" (ports started), "reconfig" (ports restarted as SPEC number
+ * "spec", 0-based, says, with "queues" queues: "ok", or "error" names the
+ * call that failed), "link" (every link up), "done" (the job ended, or
+ * setup failed: "error" says why) and "exit" (just before the ports are
+ * closed; after --linger, that is at SIGINT/SIGTERM).
+ * Each port says its "queues", "rxd" and "txd"; the counts of "tx", "rx"
+ * and "echo" are totals over the queues, and "per_queue" lists them per
+ * queue: tx {"sent","bytes"} by Tx queue, echo {"echoed"} by queue, rx
+ * {"ok","missing","bad","wrong_queue"} by sub-stream (the queue a frame's
+ * header names; a bad frame that names none of ours counts on the Rx
+ * queue it came in on).
+ * Exit status: 0 all good, 1 frames missing/bad/unsent, 2 setup failure
+ * (or a failed reconfiguration).
  */
 
 #include <errno.h>
@@ -47,6 +80,8 @@
 #include <rte_mbuf.h>
 
 #define PC_MAX_PORTS 8
+#define PC_MAX_QUEUES 8
+#define PC_MAX_RECONFIG 64
 #define PC_MAX_SIZES 32
 #define PC_BURST_MAX 64
 #define PC_FRAME_MAX 2048
@@ -55,12 +90,27 @@
 #define PC_MAGIC "XNPC"
 #define PC_NB_MBUFS 4095
 #define PC_ECHO_PENDING 512
+#define PC_DESC_GUESS 1024	/* a queue's descriptors at the PMD default */
 
 enum pc_mode { PC_SEND, PC_RECV, PC_ECHO, PC_PINGPONG };
 
 static const char * const pc_mode_name[] = {
 	[PC_SEND] = "send", [PC_RECV] = "recv", [PC_ECHO] = "echo",
 	[PC_PINGPONG] = "pingpong",
+};
+
+/* Queues of a port. */
+struct pc_qconf {
+	uint16_t queues;
+	uint16_t rxd;		/* descriptors per queue, 0 the PMD's default */
+	uint16_t txd;
+};
+
+/* One --reconfig SPEC: -1 keeps the value. */
+struct pc_respec {
+	int32_t queues;
+	int32_t rxd;
+	int32_t txd;
 };
 
 struct pc_cfg {
@@ -80,11 +130,23 @@ struct pc_cfg {
 	double duration;
 	double linger;
 	unsigned int rounds;
+	struct pc_qconf qconf;
+	struct pc_respec reconfig[PC_MAX_RECONFIG];
+	unsigned int nr_reconfig;
+};
+
+/* Receive side of one sub-stream (the frames sent on one Tx queue). */
+struct pc_rxq {
+	uint32_t next;		/* next sequence number expected */
+	uint64_t ok;
+	uint64_t missing;
+	uint64_t bad;
+	uint64_t wrong_queue;	/* came in on another Rx queue */
 };
 
 /* Receive side of one port. */
 struct pc_rx {
-	uint32_t next;		/* next sequence number expected */
+	uint32_t next;		/* frames accounted for: sum of the q[].next */
 	uint64_t ok;
 	uint64_t bytes_ok;
 	uint64_t missing;
@@ -94,32 +156,48 @@ struct pc_rx {
 	uint64_t wrong_stream;	/* our frame, another port's stream */
 	uint64_t foreign;	/* not a pktcheck frame at all */
 	uint64_t late;		/* frames arriving after the job was done */
+	uint64_t wrong_queue;	/* not a bad frame: see pc_rxq */
 	uint64_t last_rx_tsc;
 	bool done;
+	struct pc_rxq q[PC_MAX_QUEUES];
+};
+
+/* Transmit side of one Tx queue. */
+struct pc_txq {
+	uint32_t next;		/* next sequence number to build */
+	uint64_t sent;
+	uint64_t bytes;
+	struct rte_mbuf *pending[PC_BURST_MAX];
+	unsigned int nr_pending;
 };
 
 /* Transmit side of one port. */
 struct pc_tx {
-	uint32_t next;		/* next sequence number to build */
 	uint64_t sent;		/* frames the PMD accepted */
 	uint64_t bytes;
 	uint64_t rejected;	/* tx_burst returns short of the offer */
-	struct rte_mbuf *pending[PC_BURST_MAX];
-	unsigned int nr_pending;
 	bool done;
 	bool timed_out;
+	struct pc_txq q[PC_MAX_QUEUES];
 };
 
-/* Echo side of one port. */
-struct pc_echo {
+/* Echo side of one queue. */
+struct pc_echoq {
 	uint64_t echoed;
 	struct rte_mbuf *pending[PC_ECHO_PENDING];
 	unsigned int nr_pending;
 };
 
+/* Echo side of one port. */
+struct pc_echo {
+	uint64_t echoed;
+	struct pc_echoq q[PC_MAX_QUEUES];
+};
+
 struct pc_port {
 	uint16_t port_id;
 	uint16_t stream;
+	struct pc_qconf qc;	/* as the port is configured */
 	struct rte_mempool *mp;
 	struct pc_rx rx;
 	struct pc_tx tx;
@@ -132,6 +210,8 @@ static struct pc_cfg cfg;
 static struct pc_port pc_ports[PC_MAX_PORTS];
 static uint64_t pc_start_tsc;
 static unsigned int pc_round;
+static unsigned int pc_spec;	/* the last --reconfig SPEC applied */
+static struct pc_qconf pc_spec_qc;	/* what it configures */
 
 static void
 pc_signal(int sig)
@@ -148,25 +228,34 @@ pc_elapsed(uint64_t since)
 
 /* Frames ------------------------------------------------------------------ */
 
-static uint16_t
-pc_size_of(uint32_t seq)
+/* Frames of the run that queue q of nq carries: those i with i % nq == q. */
+static uint32_t
+pc_queue_count(unsigned int nq, unsigned int q)
 {
-	return cfg.sizes[seq % cfg.nr_sizes];
+	return cfg.count / nq + (q < cfg.count % nq);
 }
 
-/* Every byte of the frame (stream, seq, size). */
+/* Size of frame seq of queue q of nq: that of frame seq * nq + q. */
+static uint16_t
+pc_size_of(unsigned int nq, unsigned int q, uint32_t seq)
+{
+	return cfg.sizes[((uint64_t)seq * nq + q) % cfg.nr_sizes];
+}
+
+/* Every byte of the frame (stream, queue, seq, size). */
 static void
-pc_frame_build(uint8_t *buf, uint16_t stream, uint32_t seq, uint16_t size)
+pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
+	uint16_t size)
 {
 	uint32_t x = (seq * 2654435761u) ^ ((uint32_t)size << 16) ^
-		(stream * 40503u) ^ 0x9e3779b9u;
+		(stream * 40503u) ^ (queue * 2246822519u) ^ 0x9e3779b9u;
 	uint16_t i;
 
-	/* dst 02:70:6b:63:00:ss, src 02:70:6b:63:01:ss: fixed by the stream
-	 * so the receiver knows every byte, whoever sent it.
+	/* dst 02:70:6b:63:qq:ss, src 02:70:6b:63:01:ss: fixed by the stream
+	 * and queue so the receiver knows every byte, whoever sent it.
 	 */
 	buf[0] = 0x02; buf[1] = 0x70; buf[2] = 0x6b; buf[3] = 0x63;
-	buf[4] = 0x00; buf[5] = stream & 0xff;
+	buf[4] = queue; buf[5] = stream & 0xff;
 	buf[6] = 0x02; buf[7] = 0x70; buf[8] = 0x6b; buf[9] = 0x63;
 	buf[10] = 0x01; buf[11] = stream & 0xff;
 	buf[12] = PC_ETHERTYPE >> 8;
@@ -187,9 +276,9 @@ pc_frame_build(uint8_t *buf, uint16_t stream, uint32_t seq, uint16_t size)
 }
 
 static struct rte_mbuf *
-pc_frame_mbuf(struct pc_port *pp, uint32_t seq)
+pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 {
-	uint16_t size = pc_size_of(seq);
+	uint16_t size = pc_size_of(pp->qc.queues, q, seq);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pp->mp);
 	uint8_t *data;
 
@@ -200,18 +289,22 @@ pc_frame_mbuf(struct pc_port *pp, uint32_t seq)
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	pc_frame_build(data, pp->stream, seq, size);
+	pc_frame_build(data, pp->stream, q, seq, size);
 	return m;
 }
 
+/* Check frame m, which came in on Rx queue rxq. */
 static void
-pc_frame_check(struct pc_port *pp, struct rte_mbuf *m)
+pc_frame_check(struct pc_port *pp, uint16_t rxq, struct rte_mbuf *m)
 {
 	struct pc_rx *rx = &pp->rx;
+	unsigned int nq = pp->qc.queues;
 	uint8_t got_buf[PC_FRAME_MAX], want[PC_FRAME_MAX];
 	const uint8_t *got;
 	uint32_t len = m->pkt_len, seq;
 	uint16_t stream, size;
+	struct pc_rxq *rq;
+	uint8_t queue;
 
 	if (rx->done) {
 		rx->late++;
@@ -222,33 +315,48 @@ pc_frame_check(struct pc_port *pp, struct rte_mbuf *m)
 	if (got == NULL || memcmp(&got[14], PC_MAGIC, 4) != 0 ||
 	    got[12] != (PC_ETHERTYPE >> 8) || got[13] != (PC_ETHERTYPE & 0xff)) {
 		rx->foreign++;
+		rx->q[rxq].bad++;
 		return;
 	}
 	stream = (uint16_t)got[18] << 8 | got[19];
+	queue = got[4];
 	seq = (uint32_t)got[20] << 24 | (uint32_t)got[21] << 16 |
 		(uint32_t)got[22] << 8 | got[23];
-	if (stream != pp->stream) {
+	/* A queue we do not have is another stream's just as well. */
+	if (stream != pp->stream || queue >= nq) {
 		rx->wrong_stream++;
+		rx->q[rxq].bad++;
 		return;
 	}
-	if (seq < rx->next || seq >= cfg.count) {
+	rq = &rx->q[queue];
+	if (queue != rxq) {
+		rx->wrong_queue++;
+		rq->wrong_queue++;
+	}
+	if (seq < rq->next || seq >= pc_queue_count(nq, queue)) {
 		rx->out_of_order++;
+		rq->bad++;
 		return;
 	}
-	rx->missing += seq - rx->next;
-	rx->next = seq + 1;
+	rx->missing += seq - rq->next;
+	rq->missing += seq - rq->next;
+	rx->next += seq + 1 - rq->next;
+	rq->next = seq + 1;
 	rx->last_rx_tsc = rte_get_timer_cycles();
-	size = pc_size_of(seq);
+	size = pc_size_of(nq, queue, seq);
 	if (len != size || len > PC_FRAME_MAX) {
 		rx->bad_len++;
+		rq->bad++;
 	} else {
 		got = rte_pktmbuf_read(m, 0, len, got_buf);
-		pc_frame_build(want, stream, seq, size);
+		pc_frame_build(want, stream, queue, seq, size);
 		if (got != NULL && memcmp(got, want, len) == 0) {
 			rx->ok++;
+			rq->ok++;
 			rx->bytes_ok += len;
 		} else {
 			rx->bad_data++;
+			rq->bad++;
 		}
 	}
 	if (rx->next == cfg.count)
@@ -261,33 +369,48 @@ static void
 pc_tx_poll(struct pc_port *pp, uint64_t deadline)
 {
 	struct pc_tx *tx = &pp->tx;
+	unsigned int nq = pp->qc.queues;
+	struct pc_txq *tq;
 	struct rte_mbuf *m;
-	uint16_t n, i;
+	uint16_t n, i, q, size;
+	uint32_t count;
+	bool busy = false;
 
 	if (tx->done)
 		return;
-	while (tx->nr_pending < cfg.burst && tx->next < cfg.count) {
-		m = pc_frame_mbuf(pp, tx->next);
-		if (m == NULL)
-			break; /* mempool dry: retry on the next poll */
-		tx->pending[tx->nr_pending++] = m;
-		tx->next++;
-	}
-	if (tx->nr_pending != 0) {
-		n = rte_eth_tx_burst(pp->port_id, 0, tx->pending,
-			tx->nr_pending);
-		for (i = 0; i < n; i++) {
-			tx->sent++;
-			tx->bytes += pc_size_of(tx->next - tx->nr_pending + i);
+	for (q = 0; q < nq; q++) {
+		tq = &tx->q[q];
+		count = pc_queue_count(nq, q);
+		while (tq->nr_pending < cfg.burst && tq->next < count) {
+			m = pc_frame_mbuf(pp, q, tq->next);
+			if (m == NULL)
+				break; /* mempool dry: retry on the next poll */
+			tq->pending[tq->nr_pending++] = m;
+			tq->next++;
 		}
-		if (n < tx->nr_pending) {
-			tx->rejected++;
-			memmove(tx->pending, &tx->pending[n],
-				(tx->nr_pending - n) * sizeof(tx->pending[0]));
+		if (tq->nr_pending != 0) {
+			n = rte_eth_tx_burst(pp->port_id, q, tq->pending,
+				tq->nr_pending);
+			for (i = 0; i < n; i++) {
+				size = pc_size_of(nq, q,
+					tq->next - tq->nr_pending + i);
+				tq->sent++;
+				tq->bytes += size;
+				tx->sent++;
+				tx->bytes += size;
+			}
+			if (n < tq->nr_pending) {
+				tx->rejected++;
+				memmove(tq->pending, &tq->pending[n],
+					(tq->nr_pending - n) *
+					sizeof(tq->pending[0]));
+			}
+			tq->nr_pending -= n;
 		}
-		tx->nr_pending -= n;
+		if (tq->nr_pending != 0 || tq->next != count)
+			busy = true;
 	}
-	if (tx->nr_pending == 0 && tx->next == cfg.count)
+	if (!busy)
 		tx->done = true;
 	else if (rte_get_timer_cycles() > deadline) {
 		tx->timed_out = true;
@@ -298,52 +421,81 @@ pc_tx_poll(struct pc_port *pp, uint64_t deadline)
 static void
 pc_tx_discard(struct pc_tx *tx)
 {
-	if (tx->nr_pending != 0)
-		rte_pktmbuf_free_bulk(tx->pending, tx->nr_pending);
-	tx->nr_pending = 0;
+	unsigned int q;
+
+	for (q = 0; q < PC_MAX_QUEUES; q++) {
+		if (tx->q[q].nr_pending != 0)
+			rte_pktmbuf_free_bulk(tx->q[q].pending,
+				tx->q[q].nr_pending);
+		tx->q[q].nr_pending = 0;
+	}
 }
 
 static void
-pc_echo_flush(struct pc_port *pp)
+pc_echo_discard(struct pc_echo *e)
 {
-	struct pc_echo *e = &pp->echo;
+	unsigned int q;
+
+	for (q = 0; q < PC_MAX_QUEUES; q++) {
+		if (e->q[q].nr_pending != 0)
+			rte_pktmbuf_free_bulk(e->q[q].pending,
+				e->q[q].nr_pending);
+		e->q[q].nr_pending = 0;
+	}
+}
+
+static void
+pc_echo_flush(struct pc_port *pp, uint16_t q)
+{
+	struct pc_echoq *e = &pp->echo.q[q];
 	uint16_t n;
 
 	if (e->nr_pending == 0)
 		return;
-	n = rte_eth_tx_burst(pp->port_id, 0, e->pending,
+	n = rte_eth_tx_burst(pp->port_id, q, e->pending,
 		RTE_MIN(e->nr_pending, (unsigned int)UINT16_MAX));
 	e->echoed += n;
+	pp->echo.echoed += n;
 	e->nr_pending -= n;
 	memmove(e->pending, &e->pending[n],
 		e->nr_pending * sizeof(e->pending[0]));
 }
 
+/* Poll Rx queue q; echo sends what came back out of Tx queue q. */
 static void
-pc_rx_poll(struct pc_port *pp, bool echo)
+pc_rx_poll_queue(struct pc_port *pp, uint16_t q, bool echo)
 {
 	struct rte_mbuf *pkts[PC_BURST_MAX];
-	struct pc_echo *e = &pp->echo;
+	struct pc_echoq *e = &pp->echo.q[q];
 	uint16_t n, i;
 
 	if (echo) {
-		pc_echo_flush(pp);
+		pc_echo_flush(pp, q);
 		/* Back pressure: take no more than can be kept. */
 		if (PC_ECHO_PENDING - e->nr_pending < cfg.burst)
 			return;
 	}
-	n = rte_eth_rx_burst(pp->port_id, 0, pkts, cfg.burst);
+	n = rte_eth_rx_burst(pp->port_id, q, pkts, cfg.burst);
 	if (n == 0)
 		return;
 	if (echo) {
 		for (i = 0; i < n; i++)
 			e->pending[e->nr_pending++] = pkts[i];
-		pc_echo_flush(pp);
+		pc_echo_flush(pp, q);
 		return;
 	}
 	for (i = 0; i < n; i++)
-		pc_frame_check(pp, pkts[i]);
+		pc_frame_check(pp, q, pkts[i]);
 	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static void
+pc_rx_poll(struct pc_port *pp, bool echo)
+{
+	uint16_t q;
+
+	for (q = 0; q < pp->qc.queues; q++)
+		pc_rx_poll_queue(pp, q, echo);
 }
 
 /* Receiving is over: everything arrived, or the peer fell silent. */
@@ -379,8 +531,10 @@ pc_run(void)
 		(uint64_t)(cfg.send_timeout * hz);
 	uint64_t end = cfg.duration > 0 ? rte_get_timer_cycles() +
 		(uint64_t)(cfg.duration * hz) : UINT64_MAX;
-	unsigned int i, busy;
+	unsigned int i, q, busy;
 	struct pc_port *pp;
+	struct pc_rxq *rq;
+	uint32_t left;
 
 	while (!pc_quit) {
 		busy = 0;
@@ -403,7 +557,13 @@ pc_run(void)
 	/* Whatever never came is missing. */
 	for (i = 0; do_rx && i < cfg.nr_ports; i++) {
 		pp = &pc_ports[i];
-		pp->rx.missing += cfg.count - pp->rx.next;
+		for (q = 0; q < pp->qc.queues; q++) {
+			rq = &pp->rx.q[q];
+			left = pc_queue_count(pp->qc.queues, q) - rq->next;
+			rq->missing += left;
+			pp->rx.missing += left;
+			rq->next += left;
+		}
 		pp->rx.next = cfg.count;
 		pp->rx.done = true;
 	}
@@ -461,33 +621,49 @@ pc_json_port(FILE *f, struct pc_port *pp)
 	struct rte_eth_stats st;
 	struct rte_eth_link link;
 	char name[RTE_ETH_NAME_MAX_LEN] = "";
+	unsigned int q;
 
 	rte_eth_dev_get_name_by_port(pp->port_id, name);
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(pp->port_id, &link);
 	fprintf(f, "{\"port\":%u,\"name\":\"%s\",\"stream\":%u,"
-		"\"link_up\":%s,\"link_up_s\":%.3f,",
+		"\"link_up\":%s,\"link_up_s\":%.3f,"
+		"\"queues\":%u,\"rxd\":%u,\"txd\":%u,",
 		pp->port_id, name, pp->stream,
 		link.link_status == RTE_ETH_LINK_UP ? "true" : "false",
-		pp->link_up_s);
+		pp->link_up_s, pp->qc.queues, pp->qc.rxd, pp->qc.txd);
 	fprintf(f, "\"tx\":{\"sent\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"rejected\":%" PRIu64 ",\"unsent\":%" PRIu64
-		",\"timed_out\":%s},",
+		",\"timed_out\":%s,\"per_queue\":[",
 		pp->tx.sent, pp->tx.bytes, pp->tx.rejected,
 		(cfg.mode == PC_SEND || cfg.mode == PC_PINGPONG) ?
 			cfg.count - pp->tx.sent : 0,
 		pp->tx.timed_out ? "true" : "false");
-	fprintf(f, "\"rx\":{\"ok\":%" PRIu64 ",\"bytes_ok\":%" PRIu64
+	for (q = 0; q < pp->qc.queues; q++)
+		fprintf(f, "%s{\"sent\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			q ? "," : "", pp->tx.q[q].sent, pp->tx.q[q].bytes);
+	fprintf(f, "]},\"rx\":{\"ok\":%" PRIu64 ",\"bytes_ok\":%" PRIu64
 		",\"missing\":%" PRIu64 ",\"bad_len\":%" PRIu64
 		",\"bad_data\":%" PRIu64 ",\"out_of_order\":%" PRIu64
 		",\"wrong_stream\":%" PRIu64 ",\"foreign\":%" PRIu64
-		",\"late\":%" PRIu64 ",\"bad\":%" PRIu64 "},",
+		",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
+		",\"wrong_queue\":%" PRIu64 ",\"per_queue\":[",
 		pp->rx.ok, pp->rx.bytes_ok, pp->rx.missing, pp->rx.bad_len,
 		pp->rx.bad_data, pp->rx.out_of_order, pp->rx.wrong_stream,
 		pp->rx.foreign, pp->rx.late,
 		pp->rx.bad_len + pp->rx.bad_data + pp->rx.out_of_order +
-		pp->rx.wrong_stream + pp->rx.foreign);
-	fprintf(f, "\"echo\":{\"echoed\":%" PRIu64 "},", pp->echo.echoed);
+		pp->rx.wrong_stream + pp->rx.foreign, pp->rx.wrong_queue);
+	for (q = 0; q < pp->qc.queues; q++)
+		fprintf(f, "%s{\"ok\":%" PRIu64 ",\"missing\":%" PRIu64
+			",\"bad\":%" PRIu64 ",\"wrong_queue\":%" PRIu64 "}",
+			q ? "," : "", pp->rx.q[q].ok, pp->rx.q[q].missing,
+			pp->rx.q[q].bad, pp->rx.q[q].wrong_queue);
+	fprintf(f, "]},\"echo\":{\"echoed\":%" PRIu64 ",\"per_queue\":[",
+		pp->echo.echoed);
+	for (q = 0; q < pp->qc.queues; q++)
+		fprintf(f, "%s{\"echoed\":%" PRIu64 "}", q ? "," : "",
+			pp->echo.q[q].echoed);
+	fputs("]},", f);
 	memset(&st, 0, sizeof(st));
 	rte_eth_stats_get(pp->port_id, &st);
 	fprintf(f, "\"stats\":{\"ipackets\":%" PRIu64 ",\"opackets\":%" PRIu64
@@ -522,6 +698,7 @@ pc_ok(void)
 static void
 pc_report(const char *phase, const char *error)
 {
+	bool reconfig = strcmp(phase, "reconfig") == 0;
 	char *buf = NULL;
 	size_t len = 0;
 	unsigned int i;
@@ -532,11 +709,16 @@ pc_report(const char *phase, const char *error)
 		return;
 	fprintf(f, "PKTCHECK {\"phase\":\"%s\",\"round\":%u,"
 		"\"mode\":\"%s\",\"pid\":%d,"
-		"\"hugepages\":%s,\"count\":%" PRIu32 ",\"elapsed_s\":%.3f,"
-		"\"ok\":%s,\"error\":", phase, pc_round, pc_mode_name[cfg.mode],
-		(int)getpid(), rte_eal_has_hugepages() ? "true" : "false",
-		cfg.count, pc_elapsed(pc_start_tsc),
-		error == NULL && pc_ok() ? "true" : "false");
+		"\"hugepages\":%s,\"count\":%" PRIu32 ",\"elapsed_s\":%.3f,",
+		phase, pc_round, pc_mode_name[cfg.mode], (int)getpid(),
+		rte_eal_has_hugepages() ? "true" : "false", cfg.count,
+		pc_elapsed(pc_start_tsc));
+	/* A reconfiguration is ok when it worked: no frames yet. */
+	if (reconfig)
+		fprintf(f, "\"spec\":%u,\"queues\":%u,", pc_spec,
+			pc_spec_qc.queues);
+	fprintf(f, "\"ok\":%s,\"error\":", error == NULL &&
+		(reconfig || pc_ok()) ? "true" : "false");
 	if (error != NULL)
 		fprintf(f, "\"%s\"", error);
 	else
@@ -556,35 +738,152 @@ pc_report(const char *phase, const char *error)
 
 /* Setup ------------------------------------------------------------------- */
 
-static int
-pc_port_setup(struct pc_port *pp)
+/* Mbufs a port may need in queue configuration qc. */
+static unsigned int
+pc_pool_need(const struct pc_qconf *qc)
 {
+	return qc->queues * ((qc->rxd ? qc->rxd : PC_DESC_GUESS) +
+		(qc->txd ? qc->txd : PC_DESC_GUESS) + PC_ECHO_PENDING +
+		PC_BURST_MAX) + 1024;
+}
+
+/* Queue configuration qc changed as spec says. */
+static void
+pc_respec_apply(struct pc_qconf *qc, const struct pc_respec *spec)
+{
+	if (spec->queues >= 0)
+		qc->queues = spec->queues;
+	if (spec->rxd >= 0)
+		qc->rxd = spec->rxd;
+	if (spec->txd >= 0)
+		qc->txd = spec->txd;
+}
+
+/* Mbufs per port, enough for the largest of the configurations. */
+static unsigned int
+pc_pool_size(void)
+{
+	struct pc_qconf qc = cfg.qconf;
+	unsigned int n = pc_pool_need(&qc), i;
+
+	for (i = 0; i < cfg.nr_reconfig; i++) {
+		pc_respec_apply(&qc, &cfg.reconfig[i]);
+		n = RTE_MAX(n, pc_pool_need(&qc));
+	}
+	return RTE_MAX(n, (unsigned int)PC_NB_MBUFS);
+}
+
+/* Configure the (stopped) port as qc says and set its queues up. */
+static int
+pc_port_queues(struct pc_port *pp, const struct pc_qconf *qc, char *err,
+	size_t err_len)
+{
+	int socket = rte_eth_dev_socket_id(pp->port_id);
+	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
+	uint16_t q;
+	int ret;
+
+	pp->qc = *qc;
+	/* No RSS: Rx queue k is what the peer sent on its Tx queue k. */
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_configure(pp->port_id, qc->queues, qc->queues,
+		&conf);
+	if (ret != 0) {
+		memset(&info, 0, sizeof(info));
+		rte_eth_dev_info_get(pp->port_id, &info);
+		snprintf(err, err_len, "port %u: rte_eth_dev_configure(%u "
+			"queues): %s (max_rx_queues %u, max_tx_queues %u)",
+			pp->port_id, qc->queues, rte_strerror(-ret),
+			info.max_rx_queues, info.max_tx_queues);
+		return ret;
+	}
+	for (q = 0; q < qc->queues; q++) {
+		ret = rte_eth_rx_queue_setup(pp->port_id, q, qc->rxd, socket,
+			NULL, pp->mp);
+		if (ret != 0) {
+			snprintf(err, err_len, "port %u: rte_eth_rx_queue_setup"
+				"(queue %u, %u descriptors): %s", pp->port_id,
+				q, qc->rxd, rte_strerror(-ret));
+			return ret;
+		}
+		ret = rte_eth_tx_queue_setup(pp->port_id, q, qc->txd, socket,
+			NULL);
+		if (ret != 0) {
+			snprintf(err, err_len, "port %u: rte_eth_tx_queue_setup"
+				"(queue %u, %u descriptors): %s", pp->port_id,
+				q, qc->txd, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int
+pc_port_start(struct pc_port *pp, char *err, size_t err_len)
+{
+	int ret = rte_eth_dev_start(pp->port_id);
+
+	if (ret != 0)
+		snprintf(err, err_len, "port %u: rte_eth_dev_start: %s",
+			pp->port_id, rte_strerror(-ret));
+	return ret;
+}
+
+static int
+pc_port_setup(struct pc_port *pp, char *err, size_t err_len)
+{
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int ret;
 
-	memset(&conf, 0, sizeof(conf));
 	snprintf(name, sizeof(name), "pktcheck%u", pp->port_id);
-	pp->mp = rte_pktmbuf_pool_create(name, PC_NB_MBUFS, 256, 0,
+	pp->mp = rte_pktmbuf_pool_create(name, pc_pool_size(), 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(pp->port_id));
 	if (pp->mp == NULL) {
-		fprintf(stderr, "pktcheck: port %u: no mempool: %s\n",
-			pp->port_id, rte_strerror(rte_errno));
+		snprintf(err, err_len, "port %u: no mempool: %s", pp->port_id,
+			rte_strerror(rte_errno));
+		fprintf(stderr, "pktcheck: %s\n", err);
 		return -ENOMEM;
 	}
-	ret = rte_eth_dev_configure(pp->port_id, 1, 1, &conf);
+	ret = pc_port_queues(pp, &cfg.qconf, err, err_len);
 	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(pp->port_id, 0, 0,
-			rte_eth_dev_socket_id(pp->port_id), NULL, pp->mp);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(pp->port_id, 0, 0,
-			rte_eth_dev_socket_id(pp->port_id), NULL);
-	if (ret == 0)
-		ret = rte_eth_dev_start(pp->port_id);
+		ret = pc_port_start(pp, err, err_len);
 	if (ret != 0)
-		fprintf(stderr, "pktcheck: port %u: setup failed: %s\n",
-			pp->port_id, strerror(-ret));
+		fprintf(stderr, "pktcheck: setup failed: %s\n", err);
 	return ret;
+}
+
+/* Stop every port, configure it as --reconfig SPEC number spec says and
+ * start it again (not closing it), one port after the other.
+ */
+static int
+pc_reconfig(unsigned int spec, char *err, size_t err_len)
+{
+	struct pc_port *pp;
+	unsigned int i;
+	int ret;
+
+	/* Every port has the same configuration. */
+	pc_spec = spec;
+	pc_respec_apply(&pc_spec_qc, &cfg.reconfig[spec]);
+	for (i = 0; i < cfg.nr_ports; i++) {
+		pp = &pc_ports[i];
+		pc_tx_discard(&pp->tx);
+		pc_echo_discard(&pp->echo);
+		ret = rte_eth_dev_stop(pp->port_id);
+		if (ret != 0)
+			snprintf(err, err_len, "port %u: rte_eth_dev_stop: %s",
+				pp->port_id, rte_strerror(-ret));
+		if (ret == 0)
+			ret = pc_port_queues(pp, &pc_spec_qc, err, err_len);
+		if (ret == 0)
+			ret = pc_port_start(pp, err, err_len);
+		if (ret != 0) {
+			fprintf(stderr, "pktcheck: reconfig failed: %s\n", err);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* Wait until every port has link, at most cfg.link_timeout seconds. */
@@ -677,6 +976,62 @@ pc_parse_list(const char *s, unsigned long max, uint16_t *out,
 	return 0;
 }
 
+/* --reconfig SPEC[;SPEC...], SPEC key=value[,key=value...] or empty. */
+static int
+pc_parse_reconfig(const char *arg)
+{
+	char *copy, *rest, *spec, *kv, *val;
+	struct pc_respec *r;
+	unsigned int n;
+	uint16_t v;
+	int32_t *field;
+	int ret = 0;
+
+	copy = strdup(arg);
+	if (copy == NULL)
+		return -ENOMEM;
+	rest = copy;
+	cfg.nr_reconfig = 0;
+	while (ret == 0 && (spec = strsep(&rest, ";")) != NULL) {
+		if (cfg.nr_reconfig == PC_MAX_RECONFIG) {
+			ret = -EINVAL;
+			break;
+		}
+		r = &cfg.reconfig[cfg.nr_reconfig++];
+		r->queues = r->rxd = r->txd = -1;
+		if (*spec == '\0')
+			continue; /* restart as it is */
+		while (ret == 0 && (kv = strsep(&spec, ",")) != NULL) {
+			val = strchr(kv, '=');
+			if (val == NULL) {
+				ret = -EINVAL;
+				break;
+			}
+			*val++ = '\0';
+			if (strcmp(kv, "queues") == 0)
+				field = &r->queues;
+			else if (strcmp(kv, "rxd") == 0)
+				field = &r->rxd;
+			else if (strcmp(kv, "txd") == 0)
+				field = &r->txd;
+			else
+				field = NULL;
+			if (field == NULL || *field != -1 ||
+			    pc_parse_list(val, field == &r->queues ?
+					PC_MAX_QUEUES : UINT16_MAX, &v, 1,
+					&n) != 0 ||
+			    (field == &r->queues && v == 0))
+				ret = -EINVAL;
+			else
+				*field = v;
+		}
+	}
+	free(copy);
+	if (ret != 0)
+		fprintf(stderr, "pktcheck: bad --reconfig %s\n", arg);
+	return ret;
+}
+
 static int
 pc_parse_double(const char *s, double *out)
 {
@@ -694,7 +1049,9 @@ pc_usage(const char *prog)
 		"  [--ports 0,1] [--streams 0,1] [--sizes 60,64,...]\n"
 		"  [--count N] [--burst N] [--link-timeout S]\n"
 		"  [--first-timeout S] [--idle-timeout S] [--send-timeout S]\n"
-		"  [--duration S] [--linger S] [--rounds N]\n", prog);
+		"  [--duration S] [--linger S] [--rounds N]\n"
+		"  [--queues N] [--rxd N] [--txd N]\n"
+		"  [--reconfig queues=N,rxd=N,txd=N;...]\n", prog);
 }
 
 static int
@@ -714,6 +1071,10 @@ pc_parse_args(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'D' },
 		{ "linger", required_argument, NULL, 'G' },
 		{ "rounds", required_argument, NULL, 'R' },
+		{ "queues", required_argument, NULL, 'Q' },
+		{ "rxd", required_argument, NULL, 'r' },
+		{ "txd", required_argument, NULL, 't' },
+		{ "reconfig", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -733,6 +1094,7 @@ pc_parse_args(int argc, char **argv)
 	cfg.idle_timeout = 2;
 	cfg.send_timeout = 15;
 	cfg.rounds = 1;
+	cfg.qconf.queues = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -782,6 +1144,25 @@ pc_parse_args(int argc, char **argv)
 			else
 				cfg.rounds = tmp[0];
 			break;
+		case 'Q':
+			if (pc_parse_list(optarg, PC_MAX_QUEUES, tmp, 1,
+					&n) != 0 || tmp[0] == 0)
+				return -EINVAL;
+			cfg.qconf.queues = tmp[0];
+			break;
+		case 'r':
+		case 't':
+			if (pc_parse_list(optarg, UINT16_MAX, tmp, 1, &n) != 0)
+				return -EINVAL;
+			if (opt == 'r')
+				cfg.qconf.rxd = tmp[0];
+			else
+				cfg.qconf.txd = tmp[0];
+			break;
+		case 'C':
+			if (pc_parse_reconfig(optarg) != 0)
+				return -EINVAL;
+			break;
 		default:
 			if (opt == '?' || pc_parse_double(optarg, &d) != 0)
 				return -EINVAL;
@@ -802,12 +1183,18 @@ pc_parse_args(int argc, char **argv)
 	}
 	if (!mode_set || optind != argc)
 		return -EINVAL;
+	if (cfg.nr_reconfig > cfg.rounds - 1) {
+		fprintf(stderr, "pktcheck: %u --reconfig SPECs for %u rounds\n",
+			cfg.nr_reconfig, cfg.rounds);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	char err[256], msg[300];
 	unsigned int i;
 	int ret, status;
 
@@ -843,8 +1230,10 @@ main(int argc, char **argv)
 	for (i = 0; i < cfg.nr_ports; i++) {
 		pc_ports[i].port_id = cfg.ports[i];
 		pc_ports[i].stream = cfg.nr_streams ? cfg.streams[i] : i;
+		pc_ports[i].qc = cfg.qconf;
 		pc_ports[i].link_up_s = -1;
 	}
+	pc_spec_qc = cfg.qconf;
 	status = 2;
 	if (cfg.nr_ports == 0) {
 		cfg.nr_ports = 0;
@@ -859,15 +1248,29 @@ main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < cfg.nr_ports; i++) {
-		if (pc_port_setup(&pc_ports[i]) != 0) {
-			pc_report("done", "port setup failed");
+		if (pc_port_setup(&pc_ports[i], err, sizeof(err)) != 0) {
+			snprintf(msg, sizeof(msg), "port setup failed: %s",
+				err);
+			pc_report("done", msg);
 			goto close;
 		}
 	}
 	pc_round = 1;
 	pc_report("started", NULL);
 	for (;;) {
-		if (pc_round > 1) {
+		if (pc_round > 1 && pc_round - 2 < cfg.nr_reconfig) {
+			/* The peer stays connected: no link down to wait. */
+			pc_round_reset();
+			if (pc_reconfig(pc_round - 2, err, sizeof(err)) != 0) {
+				snprintf(msg, sizeof(msg),
+					"reconfig failed: %s", err);
+				pc_report("reconfig", msg);
+				pc_report("done", msg);
+				status = 2;
+				goto close;
+			}
+			pc_report("reconfig", NULL);
+		} else if (pc_round > 1) {
 			pc_round_reset();
 			if (!pc_wait_link_down()) {
 				pc_report("done", "link stayed up");
@@ -896,10 +1299,7 @@ main(int argc, char **argv)
 close:
 	for (i = 0; i < cfg.nr_ports; i++) {
 		pc_tx_discard(&pc_ports[i].tx);
-		if (pc_ports[i].echo.nr_pending != 0)
-			rte_pktmbuf_free_bulk(pc_ports[i].echo.pending,
-				pc_ports[i].echo.nr_pending);
-		pc_ports[i].echo.nr_pending = 0;
+		pc_echo_discard(&pc_ports[i].echo);
 	}
 	pc_report("exit", status == 2 ? "setup" : NULL);
 	for (i = 0; i < cfg.nr_ports; i++) {
