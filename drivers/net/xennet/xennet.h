@@ -13,6 +13,7 @@
 #include <ethdev_driver.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include "xennet_log.h"
 #include "xennet_ring.h"
@@ -120,6 +121,7 @@ struct xennet_nq {
 		struct xennet_back_idx be;
 		struct xennet_front_idx fe;
 	} tx __rte_cache_aligned;
+	rte_spinlock_t tx_lock;		/* when ethdev queues share the ring */
 	struct xennet_pool txbuf;	/* frontend */
 	uint16_t nr_tx_free;
 	uint16_t tx_free[XENNET_TX_RING_SIZE];
@@ -130,6 +132,7 @@ struct xennet_nq {
 		struct xennet_back_idx be;
 		struct xennet_front_idx fe;
 	} rx __rte_cache_aligned;
+	rte_spinlock_t rx_lock;
 	struct xennet_pool rxbuf;	/* frontend */
 	uint16_t rx_slot_page[XENNET_RX_RING_SIZE];
 };
@@ -150,6 +153,10 @@ struct xennet_queue {
 	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
+	/* Queue pairs fewer than ethdev queues: queue k uses ring k % n, and
+	 * the queues that share a ring take its lock.
+	 */
+	rte_spinlock_t *lock;
 	/* Rx interrupt: an epoll set holding the event channel fd of the
 	 * attached queue pair and @kick_fd, so the fd the application waits
 	 * on outlives reconnections.
@@ -330,12 +337,16 @@ xennet_q_enter(struct xennet_queue *q)
 	nq = __atomic_load_n(&q->nq, __ATOMIC_SEQ_CST);
 	if (nq == NULL)
 		__atomic_store_n(&q->in_burst, 0, __ATOMIC_RELEASE);
+	else if (unlikely(q->lock != NULL))
+		rte_spinlock_lock(q->lock);
 	return nq;
 }
 
 static inline void
 xennet_q_leave(struct xennet_queue *q)
 {
+	if (unlikely(q->lock != NULL))
+		rte_spinlock_unlock(q->lock);
 	__atomic_store_n(&q->in_burst, 0, __ATOMIC_RELEASE);
 }
 

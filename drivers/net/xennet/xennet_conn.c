@@ -129,6 +129,8 @@ xennet_nq_alloc(struct xennet_port *p, const struct xennet_conn_desc *d,
 		return NULL;
 	nq->port = p;
 	nq->idx = idx;
+	rte_spinlock_init(&nq->tx_lock);
+	rte_spinlock_init(&nq->rx_lock);
 	nq->peer_domid = d->peer_domid;
 	nq->peer_sg = d->peer_sg;
 	nq->evh = xennet_evtchn_open();
@@ -308,13 +310,16 @@ xennet_conn_peer_alive(const struct xennet_conn *c)
 
 /* Attach @nq to @q (NULL: detach and wait for the burst to leave). */
 static void
-xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq)
+xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq,
+	rte_spinlock_t *lock)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	uint64_t one = 1;
 
 	if (q == NULL)
 		return;
+	if (nq != NULL)
+		q->lock = lock;	/* before a burst can see @nq */
 	__atomic_store_n(&q->nq, nq, __ATOMIC_SEQ_CST);
 	while (nq == NULL && __atomic_load_n(&q->in_burst, __ATOMIC_SEQ_CST))
 		rte_pause();
@@ -332,19 +337,29 @@ xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq)
 	}
 }
 
+/*
+ * Ethdev queue k gets queue pair k % n, so an application that uses more
+ * queues than were negotiated still reaches every ring; queues that share
+ * a ring take its lock.
+ */
 void
 xennet_conn_attach(struct xennet_port *p, struct xennet_conn *c)
 {
 	struct rte_eth_dev_data *d = p->dev->data;
+	bool back = p->role == XENNET_ROLE_BACKEND;
+	uint16_t i, n = c != NULL ? c->d.nr_queues : 0;
 	struct xennet_nq *nq;
-	uint16_t i;
 
 	for (i = 0; i < RTE_MAX(d->nb_rx_queues, d->nb_tx_queues); i++) {
-		nq = (c != NULL && i < c->d.nr_queues) ? c->nq[i] : NULL;
+		nq = n != 0 ? c->nq[i % n] : NULL;
 		if (i < d->nb_rx_queues)
-			xennet_queue_set(d->rx_queues[i], nq);
+			xennet_queue_set(d->rx_queues[i], nq,
+				nq == NULL || d->nb_rx_queues <= n ? NULL :
+				back ? &nq->tx_lock : &nq->rx_lock);
 		if (i < d->nb_tx_queues)
-			xennet_queue_set(d->tx_queues[i], nq);
+			xennet_queue_set(d->tx_queues[i], nq,
+				nq == NULL || d->nb_tx_queues <= n ? NULL :
+				back ? &nq->rx_lock : &nq->tx_lock);
 	}
 }
 
