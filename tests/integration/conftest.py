@@ -306,8 +306,10 @@ class Machine:
             env[k] = shlex.split(v)[0] if v else ""
         return env
 
-    def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None):
-        """pktcheck as domain dom with --vdev each of vdevs, then args.
+    def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None,
+              exe=PKTCHECK):
+        """pktcheck (or exe) as domain dom with --vdev each of vdevs, then
+        args.
 
         dom "0" (the backend domain) runs on core 0, guests on core 1.
         """
@@ -319,7 +321,7 @@ class Machine:
         self.prefixes.append(prefix)
         name = name or "%s-%d" % ("backend" if str(dom) == "0" else
                                   "frontend-" + str(dom), len(self.procs))
-        argv = [PKTCHECK, "-d", PLUGIN, "--no-pci", "-m", str(MEM_MB),
+        argv = [exe, "-d", PLUGIN, "--no-pci", "-m", str(MEM_MB),
                 "--file-prefix", prefix, "--lcores",
                 "0@%d,1@%d" % (core, core), "--log-level", "pmd.net.xennet:info"]
         argv += ["--huge-unlink"] if mem == "huge" else ["--no-huge"]

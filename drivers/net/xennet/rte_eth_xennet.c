@@ -858,6 +858,8 @@ static const struct eth_dev_ops xennet_ops = {
 
 /* probe/remove ----------------------------------------------------------- */
 
+static struct rte_vdev_driver xennet_vdev_drv;
+
 static int
 xennet_front_read_mac(struct xennet_port *p)
 {
@@ -970,6 +972,10 @@ xennet_probe(struct rte_vdev_device *vdev)
 		dev->rx_pkt_burst = xennet_front_rx;
 		dev->tx_pkt_burst = xennet_front_tx;
 	}
+	/* RTE_ETH_EVENT_NEW may reach another thread, which queries the port
+	 * at once; the vdev bus would set its driver only after we return.
+	 */
+	vdev->device.driver = &xennet_vdev_drv.driver;
 	rte_eth_dev_probing_finish(dev);
 	if (p->role == XENNET_ROLE_FRONTEND)
 		XN_LOG(INFO, "%s: frontend of vif %u", name, p->devid);
