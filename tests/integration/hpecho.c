@@ -9,8 +9,8 @@
  *
  * Every port that exists at start or appears later (RTE_ETH_EVENT_NEW) is
  * configured with N queue pairs and started; every frame received on a
- * queue is sent back out of the same port and queue. One lcore polls every
- * port. Events are printed as lines "HPECHO {json}": "new" (port id and
+ * queue is sent back out of the same port and queue, held back (not
+ * dropped) while the peer's ring is full. One lcore polls every port. Events are printed as lines "HPECHO {json}": "new" (port id and
  * name, once set up), "rmv" (RTE_ETH_EVENT_INTR_RMV; with --close-on-rmv
  * the port is then closed and its device removed, "closed"), "stats"
  * (every second, frames echoed per port) and "exit". SIGINT/SIGTERM close
@@ -33,6 +33,7 @@
 #include <rte_spinlock.h>
 
 #define HP_BURST 32
+#define HP_MAX_QUEUES 8
 #define HP_NB_MBUFS 16383
 
 enum hp_state { HP_NONE, HP_PENDING, HP_RUNNING, HP_REMOVED };
@@ -42,6 +43,9 @@ static struct {
 	bool rmv;		/* removal event not handled yet */
 	uint64_t echoed;
 	uint64_t dropped;
+	/* frames the peer's ring had no room for yet, sent first */
+	struct rte_mbuf *held[HP_MAX_QUEUES][HP_BURST];
+	uint16_t nr_held[HP_MAX_QUEUES];
 } hp_ports[RTE_MAX_ETHPORTS];
 
 static rte_spinlock_t hp_lock = RTE_SPINLOCK_INITIALIZER;
@@ -96,6 +100,20 @@ hp_print(const char *event, uint16_t port, const char *error)
 	hp_print_name(event, port, name, error);
 }
 
+/* A port going away: what it held is lost, and counted. */
+static void
+hp_drop_held(uint16_t port)
+{
+	uint16_t q;
+
+	for (q = 0; q < HP_MAX_QUEUES; q++) {
+		hp_ports[port].dropped += hp_ports[port].nr_held[q];
+		rte_pktmbuf_free_bulk(hp_ports[port].held[q],
+			hp_ports[port].nr_held[q]);
+		hp_ports[port].nr_held[q] = 0;
+	}
+}
+
 static int
 hp_setup(uint16_t port)
 {
@@ -130,7 +148,10 @@ hp_events(void)
 		rmv = hp_ports[port].rmv;
 		hp_ports[port].rmv = false;
 		rte_spinlock_unlock(&hp_lock);
-		if (pending) {
+		if (pending && !rte_eth_dev_is_valid_port(port)) {
+			/* NEW comes before ethdev marks the port attached */
+			hp_pending = true;
+		} else if (pending) {
 			ret = hp_setup(port);
 			snprintf(err, sizeof(err), "setup: %s",
 				rte_strerror(-ret));
@@ -150,6 +171,7 @@ hp_events(void)
 				if (rte_eth_dev_info_get(port, &info) == 0)
 					dev = info.device;
 				hp_ports[port].state = HP_REMOVED;
+				hp_drop_held(port);
 				rte_eth_dev_stop(port);
 				rte_eth_dev_close(port);
 				if (dev != NULL)
@@ -164,22 +186,24 @@ hp_events(void)
 			hp_run[hp_nr_run++] = i;
 }
 
+/* Echo, holding back what the ring cannot take: nothing is dropped. */
 static void
 hp_echo(uint16_t port)
 {
-	struct rte_mbuf *pkts[HP_BURST];
-	uint16_t q, n, sent;
+	uint16_t q, sent, *nr;
+	struct rte_mbuf **held;
 
 	for (q = 0; q < hp_queues; q++) {
-		n = rte_eth_rx_burst(port, q, pkts, HP_BURST);
-		if (n == 0)
+		held = hp_ports[port].held[q];
+		nr = &hp_ports[port].nr_held[q];
+		if (*nr == 0)
+			*nr = rte_eth_rx_burst(port, q, held, HP_BURST);
+		if (*nr == 0)
 			continue;
-		sent = rte_eth_tx_burst(port, q, pkts, n);
+		sent = rte_eth_tx_burst(port, q, held, *nr);
 		hp_ports[port].echoed += sent;
-		if (sent < n) {
-			hp_ports[port].dropped += n - sent;
-			rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-		}
+		memmove(held, held + sent, (*nr - sent) * sizeof(*held));
+		*nr -= sent;
 	}
 }
 
@@ -228,7 +252,7 @@ main(int argc, char **argv)
 			hp_close_on_rmv = true;
 		} else if (opt == 'q') {
 			hp_queues = atoi(optarg);
-			if (hp_queues == 0)
+			if (hp_queues == 0 || hp_queues > HP_MAX_QUEUES)
 				return 2;
 		} else {
 			fprintf(stderr, "usage: hpecho <EAL> -- "
@@ -270,6 +294,7 @@ main(int argc, char **argv)
 	}
 	hp_stats();
 	RTE_ETH_FOREACH_DEV(port) {
+		hp_drop_held(port);
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 	}

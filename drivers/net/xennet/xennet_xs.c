@@ -1097,6 +1097,16 @@ xennet_needs_tick(const struct xennet_port *p)
 		(p->conn != NULL && p->conn->d.alive_byte && !p->peer_died));
 }
 
+/* What a tick finds without xenstore: a dead frontend, a claim to retry. */
+static bool
+xennet_tick_work(const struct xennet_port *p)
+{
+	if (!p->active)
+		return false;
+	return p->claim_logged || (p->conn != NULL && !p->peer_died &&
+		!xennet_conn_peer_alive(p->conn));
+}
+
 static void
 xennet_reconcile(struct xennet_port *p)
 {
@@ -1285,7 +1295,7 @@ xennet_ctl_main(void *arg)
 		xennet_xs_watch_events(XS, xennet_dispatch, NULL);
 		timeout = -1;
 		TAILQ_FOREACH(p, &xennet_ctl.ports, next) {
-			if (p->dirty || xennet_needs_tick(p) ||
+			if (p->dirty || xennet_tick_work(p) ||
 			    __atomic_load_n(&p->fatal, __ATOMIC_RELAXED) != 0) {
 				p->dirty = false;
 				xennet_reconcile(p);
