@@ -209,3 +209,30 @@ def test_frontend_claim(machine, guest):
     assert "already served by pid %d" % fe.pid in fe2.log(), fe2.tail()
     assert fe.stop() == 0
     assert be.stop() == 0
+
+
+@pytest.mark.parametrize("how", ["quit", "kill"])
+@pytest.mark.parametrize("role", ["backend", "frontend"])
+def test_reconfigure_while_peer_restarts(machine, guest, testpmd, role, how):
+    """The peer app goes away (quits or is killed) and a new one comes
+    while this port is stopped and reconfigured; started again, the port
+    links up with the new peer and traffic passes."""
+    be = testpmd(0, BACKEND, 0, "be")
+    fe = testpmd("guest1", FRONTEND, 1, "fe")
+    assert be.wait_link() and fe.wait_link()
+    t = be if role == "backend" else fe
+    t.cmd("port stop 0")
+    if role == "backend":
+        fe.quit() if how == "quit" else fe.kill()
+        other = testpmd("guest1", FRONTEND, 1, "fe2")
+    else:
+        be.quit() if how == "quit" else be.kill()
+        other = testpmd(0, BACKEND, 0, "be2")
+    for c in ("port config all rxd 128", "port config all txd 128",
+              "port config all rxq 2", "port config all txq 2"):
+        t.cmd(c)
+    out = t.cmd("port start 0")
+    assert "Fail" not in out and "error" not in out.lower(), out
+    assert t.wait_link() and other.wait_link(), t.out[-2000:]
+    assert burst(t, other) > 0
+    assert burst(other, t) > 0
