@@ -347,9 +347,12 @@ xennet_unbind(struct xennet_port *p)
 		p->watching = false;
 	}
 	xennet_unclaim(p);
-	if (p->peer_domid >= 0)
+	if (p->peer_domid >= 0) {
 		XN_LOG(INFO, "%s: released vif of domain %ld", p->name,
 			p->peer_domid);
+		/* The vif is gone (detached, or its guest destroyed). */
+		p->rmv_pending = p->hotplugged;
+	}
 	p->peer_domid = -1;
 	p->state = XenbusStateUnknown;
 	p->peer_state = XenbusStateUnknown;
@@ -688,7 +691,6 @@ xennet_back_reconcile(struct xennet_port *p)
 	 */
 	if (!xennet_xs_exists(XS, "%s/state", p->be_path)) {
 		xennet_unbind(p);
-		p->rmv_pending = p->hotplugged;
 		if (xennet_back_bind(p) != 0)
 			return;
 	}
