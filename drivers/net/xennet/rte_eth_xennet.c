@@ -861,28 +861,6 @@ static const struct eth_dev_ops xennet_ops = {
 static struct rte_vdev_driver xennet_vdev_drv;
 
 static int
-xennet_front_read_mac(struct xennet_port *p)
-{
-	char *s = xennet_xs_read(xennet_ctl_xen(), "%s/mac", p->fe_path);
-	int ret;
-
-	if (s == NULL) {
-		XN_LOG(ERR, "%s: no vif %u in xenstore (%s/mac); was it "
-			"created by the toolstack?", p->name, p->devid,
-			p->fe_path);
-		return -ENODEV;
-	}
-	ret = xennet_parse_mac(s, &p->mac);
-	if (ret != 0) {
-		XN_LOG(ERR, "%s: %s/mac holds \"%s\", not a unicast MAC",
-			p->name, p->fe_path, s);
-		p->bad_xenstore++;
-	}
-	free(s);
-	return ret;
-}
-
-static int
 xennet_probe(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
@@ -927,6 +905,7 @@ xennet_probe(struct rte_vdev_device *vdev)
 	p->dev = dev;
 	p->peer_domid = -1;
 	p->claim_fd = -1;
+	p->kick_fd = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	if (p->role == XENNET_ROLE_FRONTEND)
 		snprintf(p->fe_path, sizeof(p->fe_path), "device/vif/%u",
@@ -944,11 +923,7 @@ xennet_probe(struct rte_vdev_device *vdev)
 		return ret;
 	}
 	if (p->role == XENNET_ROLE_FRONTEND) {
-		xennet_ctl_lock();
-		ret = p->mac_set ? 0 : xennet_front_read_mac(p);
-		if (ret == 0)
-			ret = xennet_front_claim(p);
-		xennet_ctl_unlock();
+		ret = xennet_front_probe(p);
 		if (ret != 0)
 			goto fail;
 	} else if (!p->mac_set) {

@@ -194,6 +194,7 @@ struct xennet_port {
 	bool dirty;			/* reconcile on the next pass */
 	bool closing;
 	uint32_t fatal;			/* reason, set by the datapath */
+	int kick_fd;			/* wakes the control plane */
 	bool disabled;			/* stopped after a fatal error */
 	bool refused;			/* gave up until the peer changes state */
 	char refused_state[16];		/* peer state when we gave up */
@@ -278,7 +279,6 @@ uint16_t xennet_front_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
 
 /* connections (xennet_conn.c): built from a description, no xenstore */
-struct xennet_xen *xennet_ctl_xen(void);
 int xennet_conn_open(struct xennet_port *p, struct xennet_conn_desc *d,
 	struct xennet_conn **out);
 void xennet_conn_close(struct xennet_conn *c);
@@ -319,8 +319,8 @@ void xennet_ctl_kick(void);
 void xennet_ctl_port_changed(struct xennet_port *p);
 int xennet_claim(struct xennet_port *p, const char *what);
 void xennet_unclaim(struct xennet_port *p);
-/* Frontend: claim the vif at probe if the toolstack created it. */
-int xennet_front_claim(struct xennet_port *p);
+/* Frontend: read the vif's MAC and claim it, at probe. */
+int xennet_front_probe(struct xennet_port *p);
 /* Frontend: whether the configured queues fit gntalloc's page limit. */
 int xennet_front_budget(struct xennet_port *p);
 

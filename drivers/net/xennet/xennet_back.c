@@ -55,7 +55,7 @@ xennet_copy_burst(struct xennet_queue *q, unsigned int nsegs)
 		return;
 	q->st.copy_calls++;
 	q->st.copy_segs += nsegs;
-	if (xennet_gnt_copy(xennet_ctl_xen(), nsegs, q->segs) != 0) {
+	if (xennet_gnt_copy(xennet_xen_get(), nsegs, q->segs) != 0) {
 		XN_LOG_RL(ERR, "%s: grant copy failed: %s", q->port->name,
 			strerror(errno));
 		for (k = 0; k < nsegs; k++)

@@ -57,7 +57,8 @@ xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
 	 */
 	__atomic_store_n(&q->nq, NULL, __ATOMIC_RELEASE);
 	if (__atomic_exchange_n(&p->fatal, r, __ATOMIC_RELAXED) == 0)
-		xennet_ctl_kick();
+		RTE_SET_USED(write(p->kick_fd, &(uint64_t){ 1 },
+			sizeof(uint64_t)));
 }
 
 /* Frontend pools ------------------------------------------------------- */
@@ -69,7 +70,7 @@ xennet_pool_grant(struct xennet_port *p, struct xennet_pool *pool,
 	pool->grefs = rte_zmalloc(p->name, nr_pages * sizeof(uint32_t), 0);
 	if (pool->grefs == NULL)
 		return -ENOMEM;
-	pool->pages = xennet_gnt_share(xennet_ctl_xen(), domid, nr_pages,
+	pool->pages = xennet_gnt_share(xennet_xen_get(), domid, nr_pages,
 		pool->grefs);
 	if (pool->pages == NULL) {
 		rte_free(pool->grefs);
@@ -86,7 +87,7 @@ static void
 xennet_pool_release(struct xennet_pool *pool)
 {
 	if (pool->pages != NULL)
-		xennet_gnt_unshare(xennet_ctl_xen(), pool->pages,
+		xennet_gnt_unshare(xennet_xen_get(), pool->pages,
 			pool->nr_pages);
 	rte_free(pool->grefs);
 	memset(pool, 0, sizeof(*pool));
@@ -97,7 +98,7 @@ xennet_pool_release(struct xennet_pool *pool)
 static void
 xennet_nq_free(struct xennet_port *p, struct xennet_nq *nq)
 {
-	struct xennet_xen *x = xennet_ctl_xen();
+	struct xennet_xen *x = xennet_xen_get();
 
 	if (nq == NULL)
 		return;
@@ -147,7 +148,7 @@ xennet_back_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 	struct xennet_nq *nq)
 {
 	const struct xennet_qdesc *qd = &d->q[nq->idx];
-	struct xennet_xen *x = xennet_ctl_xen();
+	struct xennet_xen *x = xennet_xen_get();
 	int port;
 
 	nq->txs = xennet_gnt_map(x, d->peer_domid, qd->tx_ref);
@@ -187,7 +188,7 @@ xennet_front_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 	struct xennet_nq *nq)
 {
 	struct xennet_qdesc *qd = &d->q[nq->idx];
-	struct xennet_xen *x = xennet_ctl_xen();
+	struct xennet_xen *x = xennet_xen_get();
 	uint32_t i, nr_rx = d->nr_rx_bufs;
 	int port;
 

@@ -16,6 +16,14 @@
 
 #define XENNET_PATH_MAX 256
 
+static struct xennet_xen xennet_xen_process;
+
+struct xennet_xen *
+xennet_xen_get(void)
+{
+	return &xennet_xen_process;
+}
+
 int
 xennet_xen_open(struct xennet_xen *x)
 {

@@ -27,6 +27,8 @@ struct xennet_xen {
 
 typedef xengnttab_grant_copy_segment_t xennet_copy_seg_t;
 
+/* The process's handles (the control plane opens and closes them). */
+struct xennet_xen *xennet_xen_get(void);
 int xennet_xen_open(struct xennet_xen *x);
 /* Open gntdev (backend) or gntalloc (frontend) if not open yet. */
 int xennet_xen_need(struct xennet_xen *x, bool backend);

@@ -52,7 +52,6 @@ static struct {
 	pthread_mutex_t lock;		/* everything below, and each port's
 					 * control state
 					 */
-	struct xennet_xen xen;
 	pthread_t tid;
 	bool running;
 	int kick;			/* eventfd waking the thread */
@@ -79,12 +78,6 @@ xennet_state_name(int s)
 {
 	return (s >= 0 && s < (int)RTE_DIM(xennet_state_str)) ?
 		xennet_state_str[s] : "invalid";
-}
-
-struct xennet_xen *
-xennet_ctl_xen(void)
-{
-	return &xennet_ctl.xen;
 }
 
 void
@@ -115,7 +108,7 @@ xennet_ctl_port_changed(struct xennet_port *p)
 	xennet_ctl_kick();
 }
 
-#define XS (&xennet_ctl.xen)
+#define XS (xennet_xen_get())
 
 /* Watches, shared by every port that needs the same path. */
 static int
@@ -810,16 +803,37 @@ xennet_front_bind(struct xennet_port *p)
 	return 0;
 }
 
+/* Frontend probe: the vif's MAC unless given, and its claim if the
+ * toolstack has written its backend already.
+ */
 int
-xennet_front_claim(struct xennet_port *p)
+xennet_front_probe(struct xennet_port *p)
 {
-	char *be = xennet_xs_read(XS, "%s/backend", p->fe_path);
-	int ret;
+	char *s;
+	int ret = 0;
 
-	if (be == NULL)
-		return 0;
-	ret = xennet_claim(p, be);
-	free(be);
+	xennet_ctl_lock();
+	if (!p->mac_set) {
+		s = xennet_xs_read(XS, "%s/mac", p->fe_path);
+		if (s == NULL) {
+			XN_LOG(ERR, "%s: no vif %u in xenstore (%s/mac); was "
+				"it created by the toolstack?", p->name,
+				p->devid, p->fe_path);
+			ret = -ENODEV;
+		} else if (rte_ether_unformat_addr(s, &p->mac) != 0 ||
+			   !rte_is_valid_assigned_ether_addr(&p->mac)) {
+			XN_LOG(ERR, "%s: %s/mac holds \"%s\", not a unicast "
+				"MAC", p->name, p->fe_path, s);
+			p->bad_xenstore++;
+			ret = -EINVAL;
+		}
+		free(s);
+	}
+	s = ret == 0 ? xennet_xs_read(XS, "%s/backend", p->fe_path) : NULL;
+	if (s != NULL)
+		ret = xennet_claim(p, s);
+	free(s);
+	xennet_ctl_unlock();
 	return ret;
 }
 
@@ -1448,6 +1462,7 @@ xennet_ctl_register(struct xennet_port *p)
 	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND)
 		ret = xennet_watch_get(p->fe_path);
 	if (ret == 0) {
+		p->kick_fd = xennet_ctl.kick;
 		TAILQ_INSERT_TAIL(&xennet_ctl.ports, p, next);
 		if (p->hotplugged) {
 			/* Take part in xenbus at once: xl waits for InitWait,
