@@ -215,7 +215,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		if ((RING_IDX)(prod - cons) < slots) {
-			q->st.ring_full++;
+			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
 		if (nsegs + m->nb_segs + slots > q->seg_cap)

@@ -65,13 +65,13 @@ xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
 
 static int
 xennet_pool_grant(struct xennet_port *p, struct xennet_pool *pool,
-	uint32_t domid, uint32_t nr_pages)
+	uint32_t domid, uint32_t nr_pages, bool writable)
 {
 	pool->grefs = rte_zmalloc(p->name, nr_pages * sizeof(uint32_t), 0);
 	if (pool->grefs == NULL)
 		return -ENOMEM;
 	pool->pages = xennet_gnt_share(xennet_xen_get(), domid, nr_pages,
-		pool->grefs);
+		pool->grefs, writable);
 	if (pool->pages == NULL) {
 		rte_free(pool->grefs);
 		pool->grefs = NULL;
@@ -149,23 +149,28 @@ xennet_back_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 {
 	const struct xennet_qdesc *qd = &d->q[nq->idx];
 	struct xennet_xen *x = xennet_xen_get();
+	RING_IDX tx_rsp, rx_rsp;
 	int port;
 
 	nq->txs = xennet_gnt_map(x, d->peer_domid, qd->tx_ref);
 	nq->rxs = xennet_gnt_map(x, d->peer_domid, qd->rx_ref);
 	if (nq->txs == NULL || nq->rxs == NULL)
 		return -EIO;
-	/* Never re-initialise the frontend's rings (BACK_RING_ATTACH). */
-	if (!xennet_ring_attach_ok(nq->txs->req_prod, nq->txs->rsp_prod,
-			XENNET_TX_RING_SIZE) ||
-	    !xennet_ring_attach_ok(nq->rxs->req_prod, nq->rxs->rsp_prod,
-			XENNET_RX_RING_SIZE)) {
+	/* Never re-initialise the frontend's rings (BACK_RING_ATTACH);
+	 * each index is read once, the frontend may change them meanwhile.
+	 */
+	tx_rsp = *(volatile RING_IDX *)&nq->txs->rsp_prod;
+	rx_rsp = *(volatile RING_IDX *)&nq->rxs->rsp_prod;
+	if (!xennet_ring_attach_ok(*(volatile RING_IDX *)&nq->txs->req_prod,
+			tx_rsp, XENNET_TX_RING_SIZE) ||
+	    !xennet_ring_attach_ok(*(volatile RING_IDX *)&nq->rxs->req_prod,
+			rx_rsp, XENNET_RX_RING_SIZE)) {
 		XN_LOG(ERR, "%s: queue %u: frontend rings hold more requests "
 			"than slots", p->name, nq->idx);
 		return -EINVAL;
 	}
-	nq->tx.be.req_cons = nq->tx.be.rsp_prod_pvt = nq->txs->rsp_prod;
-	nq->rx.be.req_cons = nq->rx.be.rsp_prod_pvt = nq->rxs->rsp_prod;
+	nq->tx.be.req_cons = nq->tx.be.rsp_prod_pvt = tx_rsp;
+	nq->rx.be.req_cons = nq->rx.be.rsp_prod_pvt = rx_rsp;
 	port = xennet_evtchn_bind(nq->evh, d->peer_domid, qd->evtchn_tx);
 	if (port < 0)
 		return -EIO;
@@ -211,8 +216,9 @@ xennet_front_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 		nq->txs = xennet_gnt_share_notify(x, d->peer_domid,
 			&qd->tx_ref, XENNET_ALIVE_OFF, nq->port_tx);
 	else
-		nq->txs = xennet_gnt_share(x, d->peer_domid, 1, &qd->tx_ref);
-	nq->rxs = xennet_gnt_share(x, d->peer_domid, 1, &qd->rx_ref);
+		nq->txs = xennet_gnt_share(x, d->peer_domid, 1, &qd->tx_ref,
+			true);
+	nq->rxs = xennet_gnt_share(x, d->peer_domid, 1, &qd->rx_ref, true);
 	if (nq->txs == NULL || nq->rxs == NULL)
 		return -ENOMEM;
 	memset(nq->txs, 0, XENNET_PAGE_SIZE);
@@ -222,10 +228,14 @@ xennet_front_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 	if (nq->idx == 0)
 		nq->txs->__pad[0] = 1;
 
+	/* The backend only reads TX buffers: grant them read-only, as
+	 * netfront does.
+	 */
 	if (xennet_pool_grant(p, &nq->txbuf, d->peer_domid,
 			RTE_ALIGN_CEIL(d->nr_tx_bufs, XENNET_TX_BUFS_PER_PAGE) /
-			XENNET_TX_BUFS_PER_PAGE) != 0 ||
-	    xennet_pool_grant(p, &nq->rxbuf, d->peer_domid, nr_rx) != 0)
+			XENNET_TX_BUFS_PER_PAGE, false) != 0 ||
+	    xennet_pool_grant(p, &nq->rxbuf, d->peer_domid, nr_rx,
+			true) != 0)
 		return -ENOMEM;
 	for (i = 0; i < d->nr_tx_bufs; i++)
 		nq->tx_free[i] = d->nr_tx_bufs - 1 - i;

@@ -67,7 +67,7 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		if (unlikely(nq->nr_tx_free == 0)) {
-			q->st.ring_full++;
+			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
 		id = nq->tx_free[--nq->nr_tx_free];

@@ -290,9 +290,10 @@ xennet_gnt_copy(struct xennet_xen *x, uint32_t count, xennet_copy_seg_t *segs)
 
 void *
 xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
-	uint32_t *refs)
+	uint32_t *refs, bool writable)
 {
-	void *p = xengntshr_share_pages(x->gntshr, domid, count, refs, 1);
+	void *p = xengntshr_share_pages(x->gntshr, domid, count, refs,
+		writable);
 
 	if (p == NULL)
 		XN_LOG(ERR, "cannot grant %u pages to domain %u: %s (gntalloc "

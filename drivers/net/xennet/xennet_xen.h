@@ -71,7 +71,7 @@ void xennet_gnt_unmap(struct xennet_xen *x, void *addr, uint32_t count);
 int xennet_gnt_copy(struct xennet_xen *x, uint32_t count,
 	xennet_copy_seg_t *segs);
 void *xennet_gnt_share(struct xennet_xen *x, uint32_t domid, uint32_t count,
-	uint32_t *refs);
+	uint32_t *refs, bool writable);
 /* One page whose byte @notify_off gntalloc clears, and @notify_port it
  * signals, when this process lets go of it, exit or crash alike.
  */
