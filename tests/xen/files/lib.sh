@@ -103,7 +103,9 @@ gexec() {
 		_i=$((_i + 1)); [ $_i -gt $_max ] && { say "gexec $1 '$*': no answer in ${_to}s"; return 124; }
 		[ $_i -le 30 ] && sleep 0.1 || sleep 0.5
 	done
-	xenstore-read -R $_d/out 2>/dev/null
+	# the agent stores the output without its last newline
+	_o=$(xenstore-read -R $_d/out 2>/dev/null)
+	[ -z "$_o" ] || printf '%s\n' "$_o"
 	return "$(xenstore-read $_d/rc)"
 }
 gdestroy() {
