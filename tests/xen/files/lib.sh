@@ -52,6 +52,12 @@ modload() {
 	done
 }
 modloaded() { grep -q "^$(echo "$1" | tr - _) " /proc/modules; }
+# modparams NAME: the NAME.KEY=VALUE words of the kernel command line as
+# KEY=VALUE, what modprobe would pass (busybox insmod does not look there)
+modparams() {
+	_mp=$(echo "$1" | tr - _)
+	for _w in $(cat /proc/cmdline); do case $_w in $_mp.*=*) echo "${_w#$_mp.}";; esac; done
+}
 
 # ------------------------------------------------------------------ guests (dom0 side)
 GUEST_KERNEL=/xn/guest/vmlinux.gz
