@@ -30,6 +30,9 @@ SCENARIOS = {
                "ping + 64 MiB TCP sha256"),
     "lifecycle": (True, 300, "5: destroy/create the guest 3x under a running backend"),
     "hotplug": (True, 240, "6: network-detach under traffic, network-attach"),
+    "multiqueue_linuxfront": (True, 420, "7: two Linux guests (netfront max_queues=4) "
+                              "through a 4-queue testpmd switch: 4 queues each, "
+                              "every queue used, ping + 16 MiB TCP sha256"),
 }
 ORDER = list(SCENARIOS)
 

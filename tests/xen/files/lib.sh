@@ -238,6 +238,14 @@ wait_connected() {
 tp_xstat() {
 	tp_cmd $1 "show port xstats $2" | awk -v k="$3:" '$1 == k {print $2; f=1} END {if (!f) print "none"}'
 }
+# tp_qstats NAME PORT: "rx_q0_packets=N ... tx_q0_packets=N ..." (per-queue
+# xstats the ethdev layer adds)
+tp_qstats() {
+	tp_cmd $1 "show port xstats $2" | awk '$1 ~ /^(rx|tx)_q[0-9]+_packets:$/ {
+		sub(":", "", $1); printf "%s%s=%s", sep, $1, $2; sep = " " } END { print "" }'
+}
+# qstat "$(tp_qstats ...)" rx|tx K: one queue's packet count from that line
+qstat() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2_q$3_packets=//p"; }
 tp_link() {
 	tp_cmd $1 "show port info $2" | awk '/Link status:/ {print $3}'
 }
