@@ -33,6 +33,8 @@ SCENARIOS = {
     "multiqueue_linuxfront": (True, 420, "7: two Linux guests (netfront max_queues=4) "
                               "through a 4-queue testpmd switch: 4 queues each, "
                               "every queue used, ping + 16 MiB TCP sha256"),
+    "multiqueue_xennetfront": (True, 240, "8: xennet frontend with 2 queues -> "
+                               "Linux netback max_queues=2, 500 pings, both rx queues"),
 }
 ORDER = list(SCENARIOS)
 
