@@ -35,6 +35,9 @@ SCENARIOS = {
                               "every queue used, ping + 16 MiB TCP sha256"),
     "multiqueue_xennetfront": (True, 240, "8: xennet frontend with 2 queues -> "
                                "Linux netback max_queues=2, 500 pings, both rx queues"),
+    "backend_restart": (True, 300, "9: backend testpmd replaced (SIGTERM, then "
+                        "SIGKILL) under a pinging Linux guest: resume time, "
+                        "states stay Connected"),
 }
 ORDER = list(SCENARIOS)
 

@@ -217,6 +217,18 @@ ping_n() {
 		      print "missing=" c (c ? " seqs:" m : "") " dups=" dup + 0 }' /tmp/ping.out
 }
 
+# ping_gaps FILE [MIN_S]: the summary of an `iping -D` log, every gap
+# longer than MIN_S (0.5) between two replies ("gap=S before_icmp_seq=N")
+# and how many "Destination Host Unreachable" (ARP failed) it reported
+ping_gaps() {
+	awk -v min="${2:-0.5}" '/transmitted/ { print }
+		/Unreachable/ { unr++ }
+		/bytes from/ { t = substr($1, 2, length($1) - 2)
+			if (p != "" && t - p > min) printf "gap=%.2fs before_%s\n", t - p, $6
+			p = t }
+		END { print "unreachable=" unr + 0 }' "$1"
+}
+
 # ------------------------------------------------------------------ scenario helpers
 surrogate() { grep -qw 'xn.surrogate=1' /proc/cmdline; }
 # require_backend_mode: xennet backend in dom0 needs xen-netback absent (it
