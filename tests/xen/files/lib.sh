@@ -218,15 +218,28 @@ ping_n() {
 }
 
 # ping_gaps FILE [MIN_S]: the summary of an `iping -D` log, every gap
-# longer than MIN_S (0.5) between two replies ("gap=S before_icmp_seq=N")
-# and how many "Destination Host Unreachable" (ARP failed) it reported
+# longer than MIN_S (0.5) between two replies ("gap=S before_icmp_seq=N"),
+# the icmp_seq numbers below the highest answered one that were never
+# answered ("unanswered=N seqs: A-B C ...") and how many "Destination Host
+# Unreachable" (ARP gave up) it reported
 ping_gaps() {
 	awk -v min="${2:-0.5}" '/transmitted/ { print }
 		/Unreachable/ { unr++ }
 		/bytes from/ { t = substr($1, 2, length($1) - 2)
 			if (p != "" && t - p > min) printf "gap=%.2fs before_%s\n", t - p, $6
-			p = t }
-		END { print "unreachable=" unr + 0 }' "$1"
+			p = t; q = $6; sub(/icmp_seq=/, "", q); got[q + 0] = 1; if (q + 0 > hi) hi = q + 0 }
+		END { c = 0; r = ""
+			for (i = 1; i <= hi; i++) {
+				if (i in got) continue
+				c++; for (j = i; j + 1 <= hi && !((j + 1) in got); j++) c++
+				r = r " " (j > i ? i "-" j : i); i = j
+			}
+			print "unanswered=" c (c ? " seqs:" r : "") " unreachable=" unr + 0 }' "$1"
+}
+
+# snmp PROTO FIELD: one counter of /proc/net/snmp (snmp Icmp InEchoReps)
+snmp() {
+	awk -v p="$1:" -v f="$2" '$1 == p { if (!n++) { for (i = 2; i <= NF; i++) if ($i == f) k = i } else print $k }' /proc/net/snmp
 }
 
 # ------------------------------------------------------------------ scenario helpers

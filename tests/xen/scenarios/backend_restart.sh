@@ -48,7 +48,8 @@ FE=$(fe_path g1); BE=$(be_path g1)
 o=$(gexec g1 60 "ping_n 50 0.01 10.0.0.1")
 echo "$o" | grep -q '^missing=0 ' || fail "initial pings lost: $o"
 start_watch
-gexec g1 10 "(iping -n -D -i 0.05 10.0.0.1 > /tmp/bgping 2>&1 &) </dev/null >/dev/null 2>&1" >/dev/null
+gexec g1 10 "echo \$(snmp Icmp OutEchos) \$(snmp Icmp InEchoReps) > /tmp/icmp0;
+	(iping -n -D -i 0.05 10.0.0.1 > /tmp/bgping 2>&1 &) </dev/null >/dev/null 2>&1" >/dev/null
 wait_for 100 '[ "$(txpkts be)" -gt 70 ]' || fail "backend be answers no pings"
 
 # restart OLD NEW SIGNAL: replace backend testpmd OLD by NEW
@@ -99,9 +100,11 @@ set -- $(tp_stats be3 0)
 info "be3 after 3 s: rx=$1 tx=$2 connects=$(tp_xstat be3 0 connects) fatal_errors=$(tp_xstat be3 0 fatal_errors)"
 stop_watch
 # the guest: ping's view (gaps between replies), carrier, netfront messages
-o=$(gexec g1 30 'kill -INT $(pidof iping); sleep 1; ping_gaps /tmp/bgping; echo carrier=$(carrier); dmesg | grep -i -E "netfront|vif" | tail -5')
+o=$(gexec g1 30 'kill -INT $(pidof iping); sleep 1; ping_gaps /tmp/bgping
+	set -- $(cat /tmp/icmp0); echo kernel_echo_requests_out=$(($(snmp Icmp OutEchos) - $1)) kernel_echo_replies_in=$(($(snmp Icmp InEchoReps) - $2))
+	echo carrier=$(carrier); dmesg | grep -i -E "netfront|vif" | tail -5')
 echo "$o"
-info "guest: $(echo "$o" | grep -E 'transmitted|gap=|unreachable=|carrier' | tr '\n' ' ')"
+info "guest: $(echo "$o" | grep -E 'transmitted|gap=|unanswered=|kernel_echo|carrier' | tr '\n' ' ')"
 echo "---- state writes"; cat /tmp/states.log
 info "state_writes=$(wc -l < /tmp/states.log) non_connected=$(awk '$3 != 4' /tmp/states.log | wc -l)"
 awk '$3 != 4' /tmp/states.log | grep -q . && fail "a state left Connected: $(awk '$3 != 4' /tmp/states.log | head -3 | tr '\n' ' ')"
