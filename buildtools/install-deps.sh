@@ -3,9 +3,12 @@
 # headers that Debian does not ship. Idempotent: skips what is already there.
 set -eu
 
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz;
+# clang only recommends it).
 PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
 libxen-dev xenstore-utils python3 python3-pytest python3-pyelftools
 qemu-system-x86 busybox-static cpio gzip xz-utils bc dpkg-dev clang
+libclang-rt-dev
 openvswitch-switch-dpdk"
 
 OVS_DPDK=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk

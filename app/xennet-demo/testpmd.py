@@ -3,6 +3,7 @@
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import threading
@@ -37,8 +38,14 @@ class TestPmd:
     def __init__(self, xenemu, dom, name, plugin, vdevs, lcores, mem="nohuge",
                  log=None, extra=()):
         self.name = name
+        # The sanitizer pass (buildtools/test-asan.sh) loads an ASan-built
+        # plugin into Debian's testpmd: XNIT_TESTPMD_ENV (VAR=value words)
+        # preloads the runtime into testpmd only (env runs after xenemu's
+        # Python; stdbuf keeps it first in LD_PRELOAD).
+        wrap = shlex.split(os.environ.get("XNIT_TESTPMD_ENV", ""))
+        wrap = ["env"] + wrap if wrap else []
         # testpmd printf()s its answers: line-buffer them into the pipe.
-        cmd = [xenemu, "run", str(dom), "--", "stdbuf", "-oL",
+        cmd = [xenemu, "run", str(dom), "--", *wrap, "stdbuf", "-oL",
                "dpdk-testpmd", "-d", plugin,
                "--no-pci", "--lcores=" + lcores, *mem_args(mem, name),
                *("--vdev=" + v for v in vdevs),

@@ -20,24 +20,45 @@ xennet_csum_complete(struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t l3 = sizeof(*eh);
-	uint16_t type = eh->ether_type;
-	uint32_t l4, l4_len;
+	uint32_t l4, l4_len, ip_len;
+	uint16_t type;
 	uint8_t proto;
 	uint16_t *field;
 	void *ip;
 
+	/* a frontend takes frames of any length: look only inside it */
+	if (m->data_len < sizeof(*eh))
+		goto unknown;
+	type = eh->ether_type;
 	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		if (m->data_len < sizeof(*eh) + sizeof(struct rte_vlan_hdr))
+			goto unknown;
 		type = ((struct rte_vlan_hdr *)(eh + 1))->eth_proto;
 		l3 += sizeof(struct rte_vlan_hdr);
 	}
 	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
 	    m->data_len >= l3 + sizeof(struct rte_ipv4_hdr)) {
-		proto = ((struct rte_ipv4_hdr *)ip)->next_proto_id;
-		l4 = l3 + rte_ipv4_hdr_len(ip);
+		struct rte_ipv4_hdr *h = ip;
+		uint32_t ihl = rte_ipv4_hdr_len(h);
+
+		/* as Linux netback (skb_checksum_setup_ipv4): no
+		 * fragments; and a header of at least 20 bytes
+		 */
+		if (ihl < sizeof(*h) ||
+		    (rte_be_to_cpu_16(h->fragment_offset) &
+		     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			goto unknown;
+		ip_len = rte_be_to_cpu_16(h->total_length);
+		if (ip_len < ihl)
+			goto unknown;
+		ip_len -= ihl;
+		proto = h->next_proto_id;
+		l4 = l3 + ihl;
 	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
 		   m->data_len >= l3 + sizeof(struct rte_ipv6_hdr)) {
 		proto = ((struct rte_ipv6_hdr *)ip)->proto;
+		ip_len = rte_be_to_cpu_16(((struct rte_ipv6_hdr *)ip)->payload_len);
 		l4 = l3 + sizeof(struct rte_ipv6_hdr);
 	} else {
 		goto unknown;
@@ -48,7 +69,11 @@ xennet_csum_complete(struct rte_mbuf *m)
 		l4_len = sizeof(struct rte_udp_hdr);
 	else
 		goto unknown;
-	if (m->data_len < l4 + l4_len)
+	/* The checksum helpers sum the L4 length the IP header declares and
+	 * return a dummy 0 (written as 0xffff) when it is not in the mbuf.
+	 */
+	if (m->data_len < l4 + l4_len || ip_len < l4_len ||
+	    l4 + ip_len > m->pkt_len)
 		goto unknown;
 	field = rte_pktmbuf_mtod_offset(m, uint16_t *, l4 +
 		(proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
