@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Multi-queue: the frontend asks for min(its queues, the backend's
-maximum), every negotiated queue pair carries byte-exact traffic, split
-event channels are used, and ethdev queues beyond the negotiated count
-share the rings."""
+maximum), every negotiated queue pair carries byte-exact traffic in order,
+split event channels are used, and Tx queues beyond the negotiated count
+share the rings (Rx queues beyond it stay idle, so no flow is
+reordered)."""
 
 import pytest
 

@@ -121,7 +121,7 @@ struct xennet_nq {
 		struct xennet_back_idx be;
 		struct xennet_front_idx fe;
 	} tx __rte_cache_aligned;
-	rte_spinlock_t tx_lock;		/* when ethdev queues share the ring */
+	rte_spinlock_t tx_lock;		/* when Tx queues share the ring */
 	struct xennet_pool txbuf;	/* frontend */
 	uint16_t nr_tx_free;
 	uint16_t tx_free[XENNET_TX_RING_SIZE];
@@ -153,7 +153,7 @@ struct xennet_queue {
 	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
-	/* Queue pairs fewer than ethdev queues: queue k uses ring k % n, and
+	/* Fewer queue pairs than Tx queues: Tx queue k uses pair k % n, and
 	 * the queues that share a ring take its lock.
 	 */
 	rte_spinlock_t *lock;

@@ -349,9 +349,11 @@ xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq,
 }
 
 /*
- * Ethdev queue k gets queue pair k % n, so an application that uses more
- * queues than were negotiated still reaches every ring; queues that share
- * a ring take its lock.
+ * Ethdev Rx queue k polls queue pair k (none beyond the pairs negotiated:
+ * a ring polled by two queues would reorder a flow). Tx queue k sends on
+ * pair k % n, so an application that uses more queues than were
+ * negotiated reaches the guest from every one; Tx queues that share a
+ * ring take its lock.
  */
 void
 xennet_conn_attach(struct xennet_port *p, struct xennet_conn *c)
@@ -361,16 +363,14 @@ xennet_conn_attach(struct xennet_port *p, struct xennet_conn *c)
 	uint16_t i, n = c != NULL ? c->d.nr_queues : 0;
 	struct xennet_nq *nq;
 
-	for (i = 0; i < RTE_MAX(d->nb_rx_queues, d->nb_tx_queues); i++) {
+	for (i = 0; i < d->nb_rx_queues; i++)
+		xennet_queue_set(d->rx_queues[i], i < n ? c->nq[i] : NULL,
+			NULL);
+	for (i = 0; i < d->nb_tx_queues; i++) {
 		nq = n != 0 ? c->nq[i % n] : NULL;
-		if (i < d->nb_rx_queues)
-			xennet_queue_set(d->rx_queues[i], nq,
-				nq == NULL || d->nb_rx_queues <= n ? NULL :
-				back ? &nq->tx_lock : &nq->rx_lock);
-		if (i < d->nb_tx_queues)
-			xennet_queue_set(d->tx_queues[i], nq,
-				nq == NULL || d->nb_tx_queues <= n ? NULL :
-				back ? &nq->rx_lock : &nq->tx_lock);
+		xennet_queue_set(d->tx_queues[i], nq,
+			nq == NULL || d->nb_tx_queues <= n ? NULL :
+			back ? &nq->rx_lock : &nq->tx_lock);
 	}
 }
 
