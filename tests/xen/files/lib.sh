@@ -204,7 +204,9 @@ carrier() { cat /sys/class/net/${1:-eth0}/carrier 2>/dev/null; }
 # seen for the last replies, and a late one (a vCPU stall under TCG) was
 # counted as lost although it arrived (seen: 10 pings of 1 ms, 9 counted,
 # the vif had received all 10 replies).  With -w, ping waits until COUNT
-# replies are in or the deadline passes.
+# replies are in or the deadline passes, sending more requests meanwhile:
+# its summary may then show a loss (requests beyond COUNT still in flight
+# at its exit); missing= is what counts.
 ping_n() {
 	_pc=$1 _pi=$2 _pa=$3; shift 3
 	iping -n -c "$_pc" -i "$_pi" -w $(awk "BEGIN{print int($_pc * $_pi * 4) + 20}") "$@" "$_pa" \
@@ -220,11 +222,14 @@ ping_n() {
 # ping_gaps FILE [MIN_S]: the summary of an `iping -D` log, every gap
 # longer than MIN_S (0.5) between two replies ("gap=S before_icmp_seq=N"),
 # the icmp_seq numbers below the highest answered one that were never
-# answered ("unanswered=N seqs: A-B C ...") and how many "Destination Host
-# Unreachable" (ARP gave up) it reported
+# answered ("unanswered=N seqs: A-B C ..."), how many "Destination Host
+# Unreachable" (ARP gave up) and "sendmsg: ..." errors it reported (after
+# -W/10 s of ENOBUFS, iputils counts a request it could not send as
+# transmitted)
 ping_gaps() {
 	awk -v min="${2:-0.5}" '/transmitted/ { print }
 		/Unreachable/ { unr++ }
+		/sendmsg/ { sendfail++ }
 		/bytes from/ { t = substr($1, 2, length($1) - 2)
 			if (p != "" && t - p > min) printf "gap=%.2fs before_%s\n", t - p, $6
 			p = t; q = $6; sub(/icmp_seq=/, "", q); got[q + 0] = 1; if (q + 0 > hi) hi = q + 0 }
@@ -234,7 +239,7 @@ ping_gaps() {
 				c++; for (j = i; j + 1 <= hi && !((j + 1) in got); j++) c++
 				r = r " " (j > i ? i "-" j : i); i = j
 			}
-			print "unanswered=" c (c ? " seqs:" r : "") " unreachable=" unr + 0 }' "$1"
+			print "unanswered=" c (c ? " seqs:" r : "") " unreachable=" unr + 0 " send_errors=" sendfail + 0 }' "$1"
 }
 
 # snmp PROTO FIELD: one counter of /proc/net/snmp (snmp Icmp InEchoReps)

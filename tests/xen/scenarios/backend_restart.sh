@@ -7,8 +7,12 @@
 # same with SIGKILL.  Nothing is done in the guest in between.  Measured:
 # from the new testpmd's "Port 0: <MAC>" line (port started) to its first
 # transmitted echo reply (a poll of its port stats, so an upper bound), and
-# the guest's gap between replies.  Both xenstore states must stay
-# Connected throughout: every write to them is logged by xenstore-watch.
+# the guest's gap between replies; the guest kernel's echo requests out
+# and replies in are reported next to ping's own count (iputils counts the
+# requests it could not send during a long outage, ENOBUFS, as transmitted:
+# they show as unanswered seqs and send_errors).  Both xenstore states
+# must stay Connected throughout: every write to them is logged by
+# xenstore-watch.
 . /xn/lib.sh
 require_xennet
 BOUND=10        # generous: TCG; the target is 2 s
