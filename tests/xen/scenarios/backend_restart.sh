@@ -7,7 +7,8 @@
 # same with SIGKILL.  Nothing is done in the guest in between.  Measured:
 # from the new testpmd's "Port 0: <MAC>" line (port started) to its first
 # transmitted echo reply (a poll of its port stats, so an upper bound), and
-# the guest's gap between replies; the guest kernel's echo requests out
+# the guest's gap between replies (from which the time from port start to
+# the first reply is estimated too); the guest kernel's echo requests out
 # and replies in are reported next to ping's own count (iputils counts the
 # requests it could not send during a long outage, ENOBUFS, as transmitted:
 # they show as unanswered seqs and send_errors).  Both xenstore states
@@ -94,7 +95,7 @@ restart() {
 	awk "BEGIN{exit !($resume <= $BOUND)}" || fail "$_sig: answering ${resume}s after port start (> ${BOUND}s)"
 	states_ok || fail "$_sig: states fe=$(xs_state $FE) be=$(xs_state $BE) after $_new started"
 	grep -E 'xennet|connected' $OUT/$_new.log | tail -5
-	eval "RESUME_$_sig=$resume"
+	eval "RESUME_$_sig=$resume PORT_$_sig=$(awk "BEGIN{printf \"%.2f\", $t_port - $t_kill}")"
 }
 restart be be2 TERM
 sleep 3
@@ -114,5 +115,13 @@ info "state_writes=$(wc -l < /tmp/states.log) non_connected=$(awk '$3 != 4' /tmp
 awk '$3 != 4' /tmp/states.log | grep -q . && fail "a state left Connected: $(awk '$3 != 4' /tmp/states.log | head -3 | tr '\n' ' ')"
 echo "$o" | grep -q 'carrier=1' || fail "guest carrier not up at the end"
 [ "$(tp_xstat be3 0 connects)" = 1 ] || fail "be3 connects=$(tp_xstat be3 0 connects), want 1"
-info "resume_after_port_start TERM=${RESUME_TERM}s KILL=${RESUME_KILL}s"
+# The guest's view: its last reply before a kill came within ~50 ms of
+# it (SIGKILL; a SIGTERMed testpmd may answer a little longer), so
+# "gap - (port started - kill)" estimates when after the port start the
+# first reply came (both clocks are Xen system time; the port start is
+# seen by a 50 ms log poll, so it may read a little late)
+set -- $(echo "$o" | sed -n 's/^gap=\([0-9.]*\)s .*/\1/p' | awk '$1 >= 5')
+[ $# = 2 ] && est="TERM=$(awk "BEGIN{printf \"%.2f\", $1 - $PORT_TERM}")s KILL=$(awk "BEGIN{printf \"%.2f\", $2 - $PORT_KILL}")s" ||
+	est="(outage gaps: $*)"
+info "resume_after_port_start TERM=${RESUME_TERM}s KILL=${RESUME_KILL}s (dom0 poll, upper bound); guest view $est"
 exit 0
