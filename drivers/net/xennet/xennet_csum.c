@@ -8,6 +8,8 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include <string.h>
+
 #include "xennet_ring.h"
 
 /*
@@ -29,11 +31,14 @@ xennet_csum_complete(struct rte_mbuf *m)
 	/* a frontend takes frames of any length: look only inside it */
 	if (m->data_len < sizeof(*eh))
 		goto unknown;
-	type = eh->ether_type;
+	/* byte copies: a frame need not start 2-byte aligned */
+	memcpy(&type, (uint8_t *)eh + offsetof(struct rte_ether_hdr,
+		ether_type), sizeof(type));
 	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
 		if (m->data_len < sizeof(*eh) + sizeof(struct rte_vlan_hdr))
 			goto unknown;
-		type = ((struct rte_vlan_hdr *)(eh + 1))->eth_proto;
+		memcpy(&type, (uint8_t *)eh + sizeof(*eh) +
+			offsetof(struct rte_vlan_hdr, eth_proto), sizeof(type));
 		l3 += sizeof(struct rte_vlan_hdr);
 	}
 	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
