@@ -367,4 +367,16 @@ xennet_push(RING_IDX *shared_prod, const RING_IDX *shared_event, RING_IDX new)
 		(RING_IDX)(new - old);
 }
 
+/* Push and notify the peer's @port if it asked for an event; counted. */
+static inline void
+xennet_push_notify(struct xennet_queue *q, struct xennet_nq *nq,
+	uint32_t port, RING_IDX *shared_prod, const RING_IDX *shared_event,
+	RING_IDX new)
+{
+	if (xennet_push(shared_prod, shared_event, new)) {
+		xennet_evtchn_notify(nq->evh, port);
+		q->st.notify++;
+	}
+}
+
 #endif /* _XENNET_H_ */

@@ -163,10 +163,8 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		pkts[nrx++] = mbufs[i];
 	}
 	q->st.pkts += nrx;
-	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->tx.be.rsp_prod_pvt)) {
-		xennet_evtchn_notify(nq->evh, nq->port_tx);
-		q->st.notify++;
-	}
+	xennet_push_notify(q, nq, nq->port_tx, &s->rsp_prod, &s->rsp_event,
+		nq->tx.be.rsp_prod_pvt);
 out:
 	xennet_q_leave(q);
 	return nrx;
@@ -250,10 +248,8 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 	}
 	q->st.pkts += ntx - ndrop;
-	if (xennet_push(&s->rsp_prod, &s->rsp_event, nq->rx.be.rsp_prod_pvt)) {
-		xennet_evtchn_notify(nq->evh, nq->port_rx);
-		q->st.notify++;
-	}
+	xennet_push_notify(q, nq, nq->port_rx, &s->rsp_prod, &s->rsp_event,
+		nq->rx.be.rsp_prod_pvt);
 out:
 	xennet_q_leave(q);
 	if (ndone != 0)

@@ -88,10 +88,8 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->st.bytes += len;
 		rte_pktmbuf_free(m);
 	}
-	if (xennet_push(&s->req_prod, &s->req_event, nq->tx.fe.req_prod_pvt)) {
-		xennet_evtchn_notify(nq->evh, nq->port_tx);
-		q->st.notify++;
-	}
+	xennet_push_notify(q, nq, nq->port_tx, &s->req_prod, &s->req_event,
+		nq->tx.fe.req_prod_pvt);
 out:
 	xennet_q_leave(q);
 	return i;
@@ -177,10 +175,8 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	/* We wrote feature-rx-notify: a backend that ran out of requests
 	 * waits for this event.
 	 */
-	if (xennet_push(&s->req_prod, &s->req_event, nq->rx.fe.req_prod_pvt)) {
-		xennet_evtchn_notify(nq->evh, nq->port_rx);
-		q->st.notify++;
-	}
+	xennet_push_notify(q, nq, nq->port_rx, &s->req_prod, &s->req_event,
+		nq->rx.fe.req_prod_pvt);
 out:
 	xennet_q_leave(q);
 	return nrx;
