@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include <bus_vdev_driver.h>
-#include <rte_malloc.h>
 #include <rte_thread.h>
 
 #include <xen/io/xenbus.h>
