@@ -29,6 +29,12 @@
  * checked as any other). --rxd N and --txd N set the descriptors of every
  * Rx and Tx queue (default 0: the PMD's default).
  *
+ * --mtu N configures the ports' MTU (rxmode.mtu); --scatter enables
+ * scattered Rx and multi-segment Tx; --mbuf-size N sets the mbufs' data
+ * room (default RTE_MBUF_DEFAULT_BUF_SIZE); --tx-seg N builds every sent
+ * frame as a chain of segments of at most N bytes (default: as few as
+ * the mbufs allow).
+ *
  * --rounds N repeats send/recv/pingpong N times; each round after the
  * first waits for the link to go down and come up again (a reconnect).
  * With --reconfig SPEC[;SPEC...], before round r >= 2 every port is
@@ -84,7 +90,7 @@
 #define PC_MAX_RECONFIG 64
 #define PC_MAX_SIZES 32
 #define PC_BURST_MAX 64
-#define PC_FRAME_MAX 2048
+#define PC_FRAME_MAX 65535
 #define PC_FRAME_MIN 26		/* Ethernet header + our header */
 #define PC_ETHERTYPE 0x88b5	/* IEEE 802 local experimental */
 #define PC_MAGIC "XNPC"
@@ -133,6 +139,10 @@ struct pc_cfg {
 	struct pc_qconf qconf;
 	struct pc_respec reconfig[PC_MAX_RECONFIG];
 	unsigned int nr_reconfig;
+	uint16_t mtu;
+	bool scatter;
+	uint16_t mbuf_size;
+	uint16_t tx_seg;
 };
 
 /* Receive side of one sub-stream (the frames sent on one Tx queue). */
@@ -278,19 +288,34 @@ pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
 static struct rte_mbuf *
 pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 {
+	static uint8_t frame[PC_FRAME_MAX];
 	uint16_t size = pc_size_of(pp->qc.queues, q, seq);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pp->mp);
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0, n;
 	uint8_t *data;
 
-	if (m == NULL)
-		return NULL;
-	data = (uint8_t *)rte_pktmbuf_append(m, size);
-	if (data == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
+	pc_frame_build(frame, pp->stream, q, seq, size);
+	while (off < size) {
+		m = rte_pktmbuf_alloc(pp->mp);
+		if (m == NULL)
+			goto fail;
+		n = RTE_MIN(size - off, (uint32_t)rte_pktmbuf_tailroom(m));
+		if (cfg.tx_seg != 0)
+			n = RTE_MIN(n, (uint32_t)cfg.tx_seg);
+		data = (uint8_t *)rte_pktmbuf_append(m, n);
+		memcpy(data, frame + off, n);
+		off += n;
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			goto fail;
+		}
 	}
-	pc_frame_build(data, pp->stream, q, seq, size);
-	return m;
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
 }
 
 /* Check frame m, which came in on Rx queue rxq. */
@@ -299,7 +324,7 @@ pc_frame_check(struct pc_port *pp, uint16_t rxq, struct rte_mbuf *m)
 {
 	struct pc_rx *rx = &pp->rx;
 	unsigned int nq = pp->qc.queues;
-	uint8_t got_buf[PC_FRAME_MAX], want[PC_FRAME_MAX];
+	static uint8_t got_buf[PC_FRAME_MAX], want[PC_FRAME_MAX];
 	const uint8_t *got;
 	uint32_t len = m->pkt_len, seq;
 	uint16_t stream, size;
@@ -763,6 +788,7 @@ pc_respec_apply(struct pc_qconf *qc, const struct pc_respec *spec)
 static unsigned int
 pc_pool_size(void)
 {
+	unsigned int room = cfg.mbuf_size - RTE_PKTMBUF_HEADROOM, segs, big = 0;
 	struct pc_qconf qc = cfg.qconf;
 	unsigned int n = pc_pool_need(&qc), i;
 
@@ -770,7 +796,14 @@ pc_pool_size(void)
 		pc_respec_apply(&qc, &cfg.reconfig[i]);
 		n = RTE_MAX(n, pc_pool_need(&qc));
 	}
-	return RTE_MAX(n, (unsigned int)PC_NB_MBUFS);
+
+	for (i = 0; i < cfg.nr_sizes; i++)
+		big = RTE_MAX(big, (unsigned int)cfg.sizes[i]);
+	if (cfg.tx_seg != 0)
+		room = RTE_MIN(room, (unsigned int)cfg.tx_seg);
+	/* Chained frames take an mbuf per segment. */
+	segs = (big + room - 1) / room;
+	return RTE_MIN(RTE_MAX(n, (unsigned int)PC_NB_MBUFS) * segs, 32767u);
 }
 
 /* Configure the (stopped) port as qc says and set its queues up. */
@@ -787,6 +820,11 @@ pc_port_queues(struct pc_port *pp, const struct pc_qconf *qc, char *err,
 	pp->qc = *qc;
 	/* No RSS: Rx queue k is what the peer sent on its Tx queue k. */
 	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = cfg.mtu;
+	if (cfg.scatter) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = rte_eth_dev_configure(pp->port_id, qc->queues, qc->queues,
 		&conf);
 	if (ret != 0) {
@@ -838,7 +876,7 @@ pc_port_setup(struct pc_port *pp, char *err, size_t err_len)
 
 	snprintf(name, sizeof(name), "pktcheck%u", pp->port_id);
 	pp->mp = rte_pktmbuf_pool_create(name, pc_pool_size(), 256, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(pp->port_id));
+		cfg.mbuf_size, rte_eth_dev_socket_id(pp->port_id));
 	if (pp->mp == NULL) {
 		snprintf(err, err_len, "port %u: no mempool: %s", pp->port_id,
 			rte_strerror(rte_errno));
@@ -1051,7 +1089,8 @@ pc_usage(const char *prog)
 		"  [--first-timeout S] [--idle-timeout S] [--send-timeout S]\n"
 		"  [--duration S] [--linger S] [--rounds N]\n"
 		"  [--queues N] [--rxd N] [--txd N]\n"
-		"  [--reconfig queues=N,rxd=N,txd=N;...]\n", prog);
+		"  [--reconfig queues=N,rxd=N,txd=N;...]\n"
+		"  [--mtu N] [--scatter] [--mbuf-size N] [--tx-seg N]\n", prog);
 }
 
 static int
@@ -1075,6 +1114,10 @@ pc_parse_args(int argc, char **argv)
 		{ "rxd", required_argument, NULL, 'r' },
 		{ "txd", required_argument, NULL, 't' },
 		{ "reconfig", required_argument, NULL, 'C' },
+		{ "mtu", required_argument, NULL, 'M' },
+		{ "scatter", no_argument, NULL, 'A' },
+		{ "mbuf-size", required_argument, NULL, 'B' },
+		{ "tx-seg", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -1095,6 +1138,7 @@ pc_parse_args(int argc, char **argv)
 	cfg.send_timeout = 15;
 	cfg.rounds = 1;
 	cfg.qconf.queues = 1;
+	cfg.mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -1163,6 +1207,22 @@ pc_parse_args(int argc, char **argv)
 			if (pc_parse_reconfig(optarg) != 0)
 				return -EINVAL;
 			break;
+		case 'A':
+			cfg.scatter = true;
+			break;
+		case 'M':
+		case 'B':
+		case 'T':
+			if (pc_parse_list(optarg, UINT16_MAX, tmp, 1, &n) != 0 ||
+			    tmp[0] == 0)
+				return -EINVAL;
+			if (opt == 'M')
+				cfg.mtu = tmp[0];
+			else if (opt == 'B')
+				cfg.mbuf_size = tmp[0];
+			else
+				cfg.tx_seg = tmp[0];
+			break;
 		default:
 			if (opt == '?' || pc_parse_double(optarg, &d) != 0)
 				return -EINVAL;
@@ -1196,6 +1256,7 @@ main(int argc, char **argv)
 {
 	char err[256], msg[300];
 	unsigned int i;
+	uint16_t q;
 	int ret, status;
 
 	ret = rte_eal_init(argc, argv);
@@ -1300,6 +1361,9 @@ close:
 	for (i = 0; i < cfg.nr_ports; i++) {
 		pc_tx_discard(&pc_ports[i].tx);
 		pc_echo_discard(&pc_ports[i].echo);
+		/* Collect the last Tx completions (peer errors) first. */
+		for (q = 0; q < pc_ports[i].qc.queues; q++)
+			rte_eth_tx_done_cleanup(pc_ports[i].port_id, q, 0);
 	}
 	pc_report("exit", status == 2 ? "setup" : NULL);
 	for (i = 0; i < cfg.nr_ports; i++) {

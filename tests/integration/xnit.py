@@ -20,3 +20,13 @@ def traffic_args(mode, count, sizes=SIZES, **kw):
 
 def bytes_of(count, sizes=SIZES):
     return sum(sizes[i % len(sizes)] for i in range(count))
+
+
+def wait_for(pred, timeout, what="condition"):
+    """Poll pred() every 0.1 s until it is true, at most timeout s."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not met within %gs" % (what, timeout))
+        time.sleep(0.1)

@@ -256,6 +256,7 @@ xennet_parse_args(struct rte_vdev_device *vdev, struct xennet_port *p,
 	p->role = XENNET_ROLE_FRONTEND;
 	p->domid_arg = -1;
 	p->max_queues = XENNET_MAX_QUEUES;
+	p->mtu = XENNET_MTU_DEFAULT;
 	if (args == NULL || args[0] == '\0')
 		return 0;
 	kv = rte_kvargs_parse(args, NULL);
@@ -321,6 +322,101 @@ xennet_dev_configure(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * Frames longer than a page need feature-sg from the peer, as Linux caps
+ * the MTU at 1500 without it; before a peer is there the port allows what
+ * feature-sg would.
+ */
+static uint16_t
+xennet_mtu_max(const struct xennet_port *p)
+{
+	if (p->conn != NULL && !p->conn->d.peer_sg)
+		return XENNET_MTU_DEFAULT;
+	return XENNET_MTU_MAX;
+}
+
+/* TX buffer size a frontend connection needs for an MTU. */
+static uint16_t
+xennet_tx_buf_size(uint16_t mtu)
+{
+	return XENNET_MTU_FRAME(mtu) <= XENNET_TX_BUF_SIZE ?
+		XENNET_TX_BUF_SIZE : XENNET_PAGE_SIZE;
+}
+
+/*
+ * Without scattered Rx, every frame the MTU allows must fit one mbuf of
+ * each Rx queue's pool, as on other PMDs.
+ */
+static int
+xennet_rx_fits(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	struct xennet_queue *q;
+	uint32_t room;
+	uint16_t i;
+
+	if (dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)
+		return 0;
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		q = dev->data->rx_queues[i];
+		if (q == NULL)
+			continue;
+		room = rte_pktmbuf_data_room_size(q->mp) - RTE_PKTMBUF_HEADROOM;
+		if (XENNET_MTU_FRAME(mtu) > room) {
+			XN_LOG(ERR, "%s: MTU %u needs frames of %u bytes, more "
+				"than an mbuf of %s holds (%u): enable "
+				"scattered Rx or use larger mbufs", p->name,
+				mtu, XENNET_MTU_FRAME(mtu), q->mp->name, room);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void
+xennet_rx_len_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct xennet_queue *q;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		q = dev->data->rx_queues[i];
+		if (q != NULL)
+			q->max_rx_len = XENNET_MTU_FRAME(mtu);
+	}
+}
+
+static int
+xennet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct xennet_port *p = dev->data->dev_private;
+	int ret;
+
+	xennet_ctl_lock();
+	ret = mtu > xennet_mtu_max(p) ? -EINVAL : 0;
+	if (ret != 0)
+		XN_LOG(ERR, "%s: MTU %u needs feature-sg, which the peer does "
+			"not offer: at most %u", p->name, mtu,
+			XENNET_MTU_DEFAULT);
+	if (ret == 0)
+		ret = xennet_rx_fits(dev, mtu);
+	/* Other TX buffers mean another connection. */
+	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND && p->started &&
+	    xennet_tx_buf_size(mtu) != p->want_tx_buf_size) {
+		XN_LOG(ERR, "%s: stop the port to change the MTU across %u",
+			p->name, XENNET_TX_BUF_SIZE - RTE_ETHER_HDR_LEN -
+			RTE_VLAN_HLEN);
+		ret = -EBUSY;
+	}
+	if (ret == 0) {
+		xennet_rx_len_set(dev, mtu);
+		p->mtu = mtu;
+		xennet_ctl_port_changed(p);
+	}
+	xennet_ctl_unlock();
+	return ret;
+}
+
 static int
 xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
@@ -329,7 +425,7 @@ xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = XENNET_FRAME_MAX;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
-	info->max_mtu = XENNET_MTU_DEFAULT;
+	info->max_mtu = xennet_mtu_max(p);
 	info->max_rx_queues = p->max_queues;
 	info->max_tx_queues = p->max_queues;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
@@ -409,20 +505,33 @@ xennet_dev_start(struct rte_eth_dev *dev)
 			return ret;
 		}
 	}
+	ret = xennet_rx_fits(dev, d->mtu);
+	if (ret != 0)
+		return ret;
+	xennet_rx_len_set(dev, d->mtu);
 	rxq = d->rx_queues[0];
 	txq = d->tx_queues[0];
 	xennet_ctl_lock();
 	p->want_queues = nq;
+	p->mtu = d->mtu;
 	if (p->role == XENNET_ROLE_FRONTEND) {
 		p->want_rx_bufs = RTE_MIN(RTE_MAX(rxq->nb_desc,
-			XENNET_RX_BUFS_MIN), XENNET_RX_RING_SIZE);
+			(uint16_t)XENNET_RX_BUFS_MIN),
+			(uint16_t)XENNET_RX_RING_SIZE);
 		p->want_tx_bufs = RTE_MIN(RTE_MAX(txq->nb_desc,
 			XENNET_TX_BUFS_PER_PAGE), XENNET_TX_RING_SIZE);
+		p->want_tx_buf_size = xennet_tx_buf_size(d->mtu);
+		/* Page-sized buffers: as many pages, and a 64 KiB frame */
+		if (p->want_tx_buf_size == XENNET_PAGE_SIZE)
+			p->want_tx_bufs = RTE_MAX(p->want_tx_bufs /
+				XENNET_TX_BUFS_PER_PAGE,
+				(uint16_t)XENNET_TX_SLOTS_MAX);
 		ret = xennet_front_budget(p);
 		/* A connection of another shape is made again. */
 		if (ret == 0 && p->conn != NULL &&
 		    (p->conn->d.nr_rx_bufs != p->want_rx_bufs ||
 		     p->conn->d.nr_tx_bufs != p->want_tx_bufs ||
+		     p->conn->d.tx_buf_size != p->want_tx_buf_size ||
 		     p->conn_queues_asked != nq))
 			p->reconnect = true;
 	}
@@ -709,6 +818,7 @@ static const char * const xennet_reason_xname[XENNET_R_MAX] = {
 	[XENNET_R_GSO_UNSUPPORTED] = "gso_unsupported",
 	[XENNET_R_MCAST] = "mcast_request",
 	[XENNET_R_NOT_SUPPORTED] = "not_supported",
+	[XENNET_R_TOO_LONG] = "too_long",
 	[XENNET_R_IMPOSSIBLE_COUNT] = "fatal_impossible_count",
 	[XENNET_R_SLOTS_EXCEED_RING] = "fatal_slots_exceed_ring",
 	[XENNET_R_MALICIOUS_SLOTS] = "fatal_malicious_slots",
@@ -832,9 +942,21 @@ xennet_promisc_nop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/* A backend's eth Tx keeps nothing in flight: its copies are done. */
+static int
+xennet_tx_done_cleanup(void *txq, uint32_t free_cnt)
+{
+	struct xennet_queue *q = txq;
+
+	if (q->port->role == XENNET_ROLE_FRONTEND)
+		return xennet_front_tx_done_cleanup(txq, free_cnt);
+	return 0;
+}
+
 static const struct eth_dev_ops xennet_ops = {
 	.dev_configure = xennet_dev_configure,
 	.dev_infos_get = xennet_dev_info,
+	.mtu_set = xennet_mtu_set,
 	.dev_start = xennet_dev_start,
 	.dev_stop = xennet_dev_stop,
 	.dev_close = xennet_dev_close,
@@ -842,6 +964,7 @@ static const struct eth_dev_ops xennet_ops = {
 	.tx_queue_setup = xennet_tx_queue_setup,
 	.rx_queue_release = xennet_rx_queue_release,
 	.tx_queue_release = xennet_tx_queue_release,
+	.tx_done_cleanup = xennet_tx_done_cleanup,
 	.rx_queue_intr_enable = xennet_rx_intr_enable,
 	.rx_queue_intr_disable = xennet_rx_intr_disable,
 	.link_update = xennet_link_update,

@@ -23,13 +23,21 @@
 #define XENNET_MAX_QUEUES 8
 #define XENNET_BURST_MAX 64
 #define XENNET_NAME_MAX 64
-/* Frontend TX buffers: two per granted page, each holds a 1514-byte frame. */
+/* Frontend TX buffers, one per slot: two per granted page while a frame
+ * fits one, whole pages for jumbo MTUs so 64 KiB frames fit in 16 slots.
+ */
 #define XENNET_TX_BUF_SIZE 2048u
 #define XENNET_TX_BUFS_PER_PAGE (XENNET_PAGE_SIZE / XENNET_TX_BUF_SIZE)
 /* Linux netfront keeps at least this many RX requests posted. */
 #define XENNET_RX_BUFS_MIN (XEN_NETIF_NR_SLOTS_MIN + 1)
 #define XENNET_MTU_DEFAULT 1500u
-#define XENNET_FRAME_MAX (XENNET_MTU_DEFAULT + RTE_ETHER_HDR_LEN)
+/* With feature-sg a frame may be as long as a TX request says. */
+#define XENNET_FRAME_MAX ((uint32_t)XEN_NETIF_MAX_TX_SIZE)
+#define XENNET_MTU_MAX (XENNET_FRAME_MAX - RTE_ETHER_HDR_LEN)
+/* Longest frame received for an MTU: header and one VLAN tag on top. */
+#define XENNET_MTU_FRAME(mtu) \
+	RTE_MIN((uint32_t)(mtu) + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN, \
+		XENNET_FRAME_MAX)
 /* Descriptor counts are a hint (as for vhost and virtio-user): anything
  * up to this is accepted and clamped to what a ring holds.
  */
@@ -85,6 +93,7 @@ struct xennet_conn_desc {
 	bool alive_byte;	/* backend: frontend keeps XENNET_ALIVE_OFF */
 	uint16_t nr_tx_bufs;	/* frontend: TX buffers (and in-flight cap) */
 	uint16_t nr_rx_bufs;	/* frontend: RX buffers posted */
+	uint16_t tx_buf_size;	/* frontend: bytes per TX buffer (slot) */
 	struct xennet_qdesc q[XENNET_MAX_QUEUES];
 };
 
@@ -114,6 +123,7 @@ struct xennet_nq {
 	uint32_t port_rx;
 	uint32_t peer_domid;
 	uint16_t idx;
+	uint16_t tx_buf_size;		/* frontend */
 	bool peer_sg;
 
 	/* guest TX ring: backend eth Rx, frontend eth Tx */
@@ -150,6 +160,7 @@ struct xennet_queue {
 	uint16_t qid;
 	uint16_t nb_desc;
 	uint16_t port_id;
+	uint32_t max_rx_len;		/* Rx queues: longer frames dropped */
 	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
@@ -219,6 +230,9 @@ struct xennet_port {
 	uint16_t want_queues;		/* ethdev queue pairs configured */
 	uint16_t want_rx_bufs;		/* frontend: from rx nb_desc */
 	uint16_t want_tx_bufs;		/* frontend: from tx nb_desc */
+	uint16_t want_tx_buf_size;	/* frontend: from the MTU */
+	uint16_t mtu;			/* the port's, for the mtu key */
+	uint16_t published_mtu;		/* backend: in its mtu key */
 	uint16_t conn_queues_asked;	/* frontend: want_queues at connect */
 	uint16_t published_queues;	/* backend: multi-queue-max-queues */
 
@@ -228,6 +242,14 @@ struct xennet_port {
 	uint64_t fatal_errors;
 	uint64_t bad_xenstore;
 };
+
+/* Frontend: granted pages that hold @n TX buffers of @size bytes. */
+static inline unsigned int
+xennet_tx_buf_pages(unsigned int n, unsigned int size)
+{
+	return RTE_ALIGN_CEIL(n, XENNET_PAGE_SIZE / size) /
+		(XENNET_PAGE_SIZE / size);
+}
 
 /* Walks an mbuf chain while data is copied in or out of it. */
 struct xennet_mbuf_cursor {
@@ -277,6 +299,7 @@ uint16_t xennet_back_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_back_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_rx(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t xennet_front_tx(void *q, struct rte_mbuf **pkts, uint16_t n);
+int xennet_front_tx_done_cleanup(void *q, uint32_t free_cnt);
 
 /* connections (xennet_conn.c): built from a description, no xenstore */
 int xennet_conn_open(struct xennet_port *p, struct xennet_conn_desc *d,

@@ -94,6 +94,10 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	while (cons != prod && nf < nb_pkts) {
 		f = &q->frames[nf];
 		v = xennet_tx_frame_read(s, cons, prod, f, &why);
+		if (unlikely(v == XENNET_FRAME_OK && f->len > q->max_rx_len)) {
+			v = XENNET_FRAME_DROP;
+			why = XENNET_R_TOO_LONG;
+		}
 		if (unlikely(v == XENNET_FRAME_FATAL)) {
 			xennet_fatal(q, why);
 			break;

@@ -231,9 +231,10 @@ xennet_front_nq_open(struct xennet_port *p, struct xennet_conn_desc *d,
 	/* The backend only reads TX buffers: grant them read-only, as
 	 * netfront does.
 	 */
+	nq->tx_buf_size = d->tx_buf_size;
 	if (xennet_pool_grant(p, &nq->txbuf, d->peer_domid,
-			RTE_ALIGN_CEIL(d->nr_tx_bufs, XENNET_TX_BUFS_PER_PAGE) /
-			XENNET_TX_BUFS_PER_PAGE, false) != 0 ||
+			xennet_tx_buf_pages(d->nr_tx_bufs, d->tx_buf_size),
+			false) != 0 ||
 	    xennet_pool_grant(p, &nq->rxbuf, d->peer_domid, nr_rx,
 			true) != 0)
 		return -ENOMEM;

@@ -13,7 +13,7 @@
 static inline uint8_t *
 xennet_tx_buf(struct xennet_nq *nq, uint16_t id)
 {
-	return nq->txbuf.pages + (uint32_t)id * XENNET_TX_BUF_SIZE;
+	return nq->txbuf.pages + (uint32_t)id * nq->tx_buf_size;
 }
 
 /* Collect TX responses: every answered id goes back to the free list. */
@@ -36,20 +36,53 @@ xennet_front_tx_reap(struct xennet_queue *q, struct xennet_nq *nq)
 	return true;
 }
 
+/* Reclaim the TX buffers the backend has answered: the frames were
+ * copied out of their mbufs when sent, so only slots come back.
+ */
+int
+xennet_front_tx_done_cleanup(void *queue, uint32_t free_cnt __rte_unused)
+{
+	struct xennet_queue *q = queue;
+	struct xennet_nq *nq = xennet_q_enter(q);
+	uint16_t before;
+	int ret = 0;
+
+	if (nq == NULL)
+		return 0;
+	before = nq->nr_tx_free;
+	if (xennet_front_tx_reap(q, nq))
+		ret = nq->nr_tx_free - before;
+	xennet_q_leave(q);
+	return ret;
+}
+
+/* Copy @len bytes of @m from @off into TX buffer @id. */
+static inline void
+xennet_tx_copy(struct xennet_nq *nq, uint16_t id, const struct rte_mbuf *m,
+	uint32_t off, uint32_t len)
+{
+	uint8_t *buf = xennet_tx_buf(nq, id);
+	const void *data = rte_pktmbuf_read(m, off, len, buf);
+
+	if (data != buf)
+		rte_memcpy(buf, data, len);
+}
+
 uint16_t
 xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct xennet_queue *q = queue;
 	struct xennet_nq *nq = xennet_q_enter(q);
-	struct netif_tx_request *req;
+	uint16_t ids[XENNET_TX_SLOTS_MAX];
 	netif_tx_sring_t *s;
-	const void *data;
-	uint16_t i, id;
-	uint32_t len;
+	uint32_t len, off, bufsz;
+	unsigned int slots, k;
+	uint16_t i;
 
 	if (nq == NULL)
 		return 0;
 	s = nq->txs;
+	bufsz = nq->tx_buf_size;
 	if (!xennet_front_tx_reap(q, nq)) {
 		i = 0;
 		goto out;
@@ -58,32 +91,30 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		struct rte_mbuf *m = pkts[i];
 
 		len = m->pkt_len;
-		if (unlikely(len > XENNET_TX_BUF_SIZE ||
-			     len < XENNET_ETH_HLEN)) {
+		slots = (len + bufsz - 1) / bufsz;
+		if (unlikely(len < XENNET_ETH_HLEN || len > XENNET_FRAME_MAX ||
+			     slots > XENNET_TX_SLOTS_MAX ||
+			     (slots > 1 && !nq->peer_sg))) {
 			q->st.errors++;
 			q->st.reason[len < XENNET_ETH_HLEN ? XENNET_R_RUNT :
 				XENNET_R_NOT_SUPPORTED]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (unlikely(nq->nr_tx_free == 0)) {
+		if (unlikely(nq->nr_tx_free < slots)) {
 			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
-		id = nq->tx_free[--nq->nr_tx_free];
-		data = rte_pktmbuf_read(m, 0, len, xennet_tx_buf(nq, id));
-		if (data != xennet_tx_buf(nq, id))
-			rte_memcpy(xennet_tx_buf(nq, id), data, len);
-		req = &s->ring[nq->tx.fe.req_prod_pvt &
-			(XENNET_TX_RING_SIZE - 1)].req;
-		req->gref = nq->txbuf.grefs[id / XENNET_TX_BUFS_PER_PAGE];
-		req->offset = (id % XENNET_TX_BUFS_PER_PAGE) *
-			XENNET_TX_BUF_SIZE;
-		req->flags = 0;
-		req->id = id;
-		req->size = len;
-		nq->tx_active[id] = 1;
-		nq->tx.fe.req_prod_pvt++;
+		for (k = 0, off = 0; k < slots; k++, off += bufsz) {
+			ids[k] = nq->tx_free[--nq->nr_tx_free];
+			nq->tx_active[ids[k]] = k == 0 ? XENNET_TX_HEAD :
+				XENNET_TX_FOLLOW;
+			xennet_tx_copy(nq, ids[k], m, off,
+				RTE_MIN(len - off, bufsz));
+		}
+		nq->tx.fe.req_prod_pvt = xennet_tx_frame_post(s,
+			nq->tx.fe.req_prod_pvt, len, 0, ids, slots, bufsz,
+			nq->txbuf.grefs);
 		q->st.pkts++;
 		q->st.bytes += len;
 		rte_pktmbuf_free(m);
@@ -128,6 +159,10 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (unlikely(v == XENNET_FRAME_FATAL)) {
 			xennet_fatal(q, why);
 			break;
+		}
+		if (unlikely(v == XENNET_FRAME_OK && f.len > q->max_rx_len)) {
+			v = XENNET_FRAME_DROP;
+			why = XENNET_R_TOO_LONG;
 		}
 		if (likely(v == XENNET_FRAME_OK)) {
 			m = xennet_mbuf_alloc_chain(q->mp, f.len);

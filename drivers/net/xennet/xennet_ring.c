@@ -16,6 +16,7 @@ const char * const xennet_reason_str[XENNET_R_MAX] = {
 	[XENNET_R_GSO_UNSUPPORTED] = "GSO not negotiated",
 	[XENNET_R_MCAST] = "multicast control request",
 	[XENNET_R_NOT_SUPPORTED] = "feature not negotiated",
+	[XENNET_R_TOO_LONG] = "frame longer than the MTU",
 	[XENNET_R_IMPOSSIBLE_COUNT] = "impossible number of requests",
 	[XENNET_R_SLOTS_EXCEED_RING] = "frame needs more slots than requests available",
 	[XENNET_R_MALICIOUS_SLOTS] = "frame uses more than 20 follow-on slots",
@@ -288,12 +289,36 @@ xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons, RING_IDX prod,
 			*reason = XENNET_R_BAD_ID;
 			break;
 		}
+		if (rsp.status != NETIF_RSP_OKAY &&
+		    active[rsp.id] == XENNET_TX_HEAD)
+			(*peer_errors)++;
 		active[rsp.id] = 0;
 		freed[(*nfreed)++] = rsp.id;
-		if (rsp.status != NETIF_RSP_OKAY)
-			(*peer_errors)++;
 	}
 	return i - cons;
+}
+
+RING_IDX
+xennet_tx_frame_post(netif_tx_sring_t *sring, RING_IDX req_prod_pvt,
+	uint32_t len, uint16_t flags, const uint16_t *ids, unsigned int n,
+	uint32_t buf_size, const uint32_t *grefs)
+{
+	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
+	const uint32_t per_page = XENNET_PAGE_SIZE / buf_size;
+	struct netif_tx_request *req;
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		req = &sring->ring[req_prod_pvt++ & mask].req;
+		req->gref = grefs[ids[k] / per_page];
+		req->offset = (ids[k] % per_page) * buf_size;
+		req->id = ids[k];
+		req->size = k == 0 ? len : RTE_MIN(len, buf_size);
+		req->flags = (k == 0 ? flags : 0) |
+			(k + 1 < n ? NETTXF_more_data : 0);
+		len -= RTE_MIN(len, buf_size);
+	}
+	return req_prod_pvt;
 }
 
 RING_IDX

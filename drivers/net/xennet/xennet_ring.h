@@ -57,6 +57,7 @@ enum xennet_reason {
 	XENNET_R_GSO_UNSUPPORTED,	/* valid GSO extra, not negotiated */
 	XENNET_R_MCAST,			/* multicast control request, no data */
 	XENNET_R_NOT_SUPPORTED,		/* feature not negotiated (e.g. SG) */
+	XENNET_R_TOO_LONG,		/* longer than the MTU allows */
 	XENNET_R_FATAL_FIRST,		/* reasons below are fatal */
 	XENNET_R_IMPOSSIBLE_COUNT = XENNET_R_FATAL_FIRST,
 	XENNET_R_SLOTS_EXCEED_RING,	/* frame runs past the producer */
@@ -128,12 +129,16 @@ enum xennet_verdict xennet_rx_frame_read(const netif_rx_sring_t *sring,
 /*
  * Frontend: collect the TX responses in [@cons, @prod). The producer may
  * not run past what was requested (@req_prod_pvt); each response must
- * answer an id below @nr_ids that is in flight (@active[id] set), and
- * NETIF_RSP_NULL is malformed since this frontend sends no extras. Each
- * answered id is cleared in @active and appended to @freed (*nfreed grows);
- * *peer_errors counts error statuses. Returns the entries consumed; on a
- * broken response *reason says why and the entries before it are consumed.
+ * answer an id below @nr_ids that is in flight (@active[id] is
+ * XENNET_TX_HEAD for a frame's first slot, XENNET_TX_FOLLOW for the
+ * others), and NETIF_RSP_NULL is malformed since this frontend sends no
+ * extras. Each answered id is cleared in @active and appended to @freed
+ * (*nfreed grows); *peer_errors counts frames whose first slot has an
+ * error status. Returns the entries consumed; on a broken response
+ * *reason says why and the entries before it are consumed.
  */
+#define XENNET_TX_FOLLOW 1
+#define XENNET_TX_HEAD 2
 unsigned int xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons,
 	RING_IDX prod, RING_IDX req_prod_pvt, uint8_t *active, uint16_t nr_ids,
 	uint16_t *freed, uint16_t *nfreed, uint64_t *peer_errors,
@@ -157,6 +162,18 @@ RING_IDX xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
  */
 void xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons,
 	uint32_t len, unsigned int slots, uint32_t *gref);
+
+/*
+ * Frontend: post a frame of @len bytes held in the @n buffers @ids[] of
+ * @buf_size bytes each (buffer id i is at offset (i % per page) * buf_size
+ * in page @grefs[i / per page]), at @req_prod_pvt. The first request's
+ * size is the whole frame's and later ones their own (the TX size rule),
+ * NETTXF_more_data on all but the last; @flags go on the first. Returns
+ * the new req_prod_pvt.
+ */
+RING_IDX xennet_tx_frame_post(netif_tx_sring_t *sring, RING_IDX req_prod_pvt,
+	uint32_t len, uint16_t flags, const uint16_t *ids, unsigned int n,
+	uint32_t buf_size, const uint32_t *grefs);
 
 /* Ring slots a backend needs to deliver @len bytes to a guest. */
 static inline unsigned int

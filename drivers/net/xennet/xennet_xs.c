@@ -378,11 +378,11 @@ xennet_still_refused(struct xennet_port *p, const char *raw)
 static void
 xennet_back_publish(struct xennet_port *p)
 {
-	char maxq[8];
+	char maxq[8], mtu[8];
 	const struct xennet_xs_kv features[] = {
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
-		{ "feature-sg", "0" },
+		{ "feature-sg", "1" },
 		{ "feature-gso-tcpv4", "0" },
 		{ "feature-gso-tcpv6", "0" },
 		{ "feature-ipv6-csum-offload", "0" },
@@ -391,12 +391,16 @@ xennet_back_publish(struct xennet_port *p)
 		{ "feature-split-event-channels", "1" },
 		{ "feature-ctrl-ring", "0" },
 		{ "multi-queue-max-queues", maxq },
+		{ "mtu", mtu },
 	};
 
 	snprintf(maxq, sizeof(maxq), "%u", p->want_queues);
+	snprintf(mtu, sizeof(mtu), "%u", p->mtu);
 	if (xennet_xs_write_keys(XS, p->be_path, features,
-			RTE_DIM(features)) == 0)
+			RTE_DIM(features)) == 0) {
 		p->published_queues = p->want_queues;
+		p->published_mtu = p->mtu;
+	}
 }
 
 /* Find the vif this port serves: by guest name (newest domid wins while an
@@ -687,7 +691,8 @@ xennet_back_reconcile(struct xennet_port *p)
 			return;
 	}
 	/* Reconfigured: offer the new queue count to the next frontend. */
-	if (p->published_queues != p->want_queues)
+	if (p->published_queues != p->want_queues ||
+	    p->published_mtu != p->mtu)
 		xennet_back_publish(p);
 	p->peer_state = xennet_peer_state_read(p, p->fe_path, raw,
 		sizeof(raw));
@@ -838,18 +843,17 @@ xennet_front_probe(struct xennet_port *p)
 
 /* Pages a frontend grants per queue pair: rings, TX and RX buffers. */
 static unsigned int
-xennet_front_pages(uint16_t tx_bufs, uint16_t rx_bufs)
+xennet_front_pages(const struct xennet_port *p)
 {
-	return 2 + RTE_ALIGN_CEIL(tx_bufs, XENNET_TX_BUFS_PER_PAGE) /
-		XENNET_TX_BUFS_PER_PAGE + rx_bufs;
+	return 2 + xennet_tx_buf_pages(p->want_tx_bufs, p->want_tx_buf_size) +
+		p->want_rx_bufs;
 }
 
 int
 xennet_front_budget(struct xennet_port *p)
 {
 	unsigned int limit = xennet_gntalloc_limit(XENNET_GNTALLOC_LIMIT);
-	unsigned int per_q = xennet_front_pages(p->want_tx_bufs,
-		p->want_rx_bufs);
+	unsigned int per_q = xennet_front_pages(p);
 
 	if (per_q * p->want_queues <= limit)
 		return 0;
@@ -912,8 +916,21 @@ xennet_front_connect(struct xennet_port *p)
 		val == 1;
 	d.peer_sg = xennet_xs_read_uint(XS, &val, "%s/feature-sg",
 		p->be_path) == 0 && val == 1;
+	if (!d.peer_sg && p->mtu > XENNET_MTU_DEFAULT)
+		XN_LOG(WARNING, "%s: backend %s lacks feature-sg: frames "
+			"longer than a page are dropped (MTU %u)", p->name,
+			p->be_path, p->mtu);
+	/* The toolstack's MTU (libxl writes it in both directories) is
+	 * only a hint: the application sets the port's.
+	 */
+	if ((xennet_xs_read_uint(XS, &val, "%s/mtu", p->fe_path) == 0 ||
+	     xennet_xs_read_uint(XS, &val, "%s/mtu", p->be_path) == 0) &&
+	    val != p->mtu)
+		XN_LOG(NOTICE, "%s: the vif's mtu key says %lu, the port's "
+			"MTU is %u", p->name, val, p->mtu);
 	d.nr_rx_bufs = p->want_rx_bufs;
 	d.nr_tx_bufs = p->want_tx_bufs;
+	d.tx_buf_size = p->want_tx_buf_size;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return -ENOMEM;
@@ -961,7 +978,6 @@ xennet_front_connect(struct xennet_port *p)
 	xennet_key(k, "", "feature-xennet-alive", 1);
 	/* Partial checksums are not handled yet. */
 	xennet_key(k, "", "feature-no-csum-offload", 1);
-	/* RX takes multi-slot frames; TX sends one slot. */
 	xennet_key(k, "", "feature-sg", 1);
 	xennet_key(k, "", "ctrl-ring-ref", -1);
 	xennet_key(k, "", "event-channel-ctrl", -1);
