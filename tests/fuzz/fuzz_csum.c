@@ -224,7 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* only a checksum field changes, wherever the function
 		 * thought it was: at most 2 bytes, in the first segment
 		 */
-		FUZZ_CHECK(segs[0]->ol_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+		FUZZ_CHECK(segs[0]->ol_flags == 0);
 		for (off = 0; off < len && before[off] == after[off]; off++)
 			;
 		if (off < len) {
@@ -239,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * field changes, to a checksum that verifies
 		 */
 		FUZZ_CHECK(r.ok);
-		FUZZ_CHECK(segs[0]->ol_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+		FUZZ_CHECK(segs[0]->ol_flags == 0);
 		FUZZ_CHECK(memcmp(before, after, r.field) == 0);
 		FUZZ_CHECK(memcmp(before + r.field + 2, after + r.field + 2,
 			len - r.field - 2) == 0);

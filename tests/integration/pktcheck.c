@@ -35,6 +35,15 @@
  * frame as a chain of segments of at most N bytes (default: as few as
  * the mbufs allow).
  *
+ * --proto udp4|tcp4|udp6|tcp6 wraps the frames in IPv4/IPv6 and UDP/TCP
+ * headers (our header then follows the L4 one) with a valid L4 checksum,
+ * which the receiver's byte comparison checks. With --tx-csum the sender
+ * leaves the pseudo-header sum in the checksum field and asks for Tx
+ * checksum offload (ol_flags, l2_len, l3_len; raw frames, as a buggy
+ * application would, get the flags of IPv4/UDP); with --rx-csum the ports
+ * enable Rx L4 checksum offload and "rx" counts the frames flagged
+ * "csum_good" and "csum_bad".
+ *
  * --rounds N repeats send/recv/pingpong N times; each round after the
  * first waits for the link to go down and come up again (a reconnect).
  * With --reconfig SPEC[;SPEC...], before round r >= 2 every port is
@@ -83,7 +92,10 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #define PC_MAX_PORTS 8
 #define PC_MAX_QUEUES 8
@@ -91,7 +103,7 @@
 #define PC_MAX_SIZES 32
 #define PC_BURST_MAX 64
 #define PC_FRAME_MAX 65535
-#define PC_FRAME_MIN 26		/* Ethernet header + our header */
+#define PC_HDR_LEN 12		/* our header: magic, stream, seq, size */
 #define PC_ETHERTYPE 0x88b5	/* IEEE 802 local experimental */
 #define PC_MAGIC "XNPC"
 #define PC_NB_MBUFS 4095
@@ -99,6 +111,13 @@
 #define PC_DESC_GUESS 1024	/* a queue's descriptors at the PMD default */
 
 enum pc_mode { PC_SEND, PC_RECV, PC_ECHO, PC_PINGPONG };
+
+enum pc_proto { PC_RAW, PC_UDP4, PC_TCP4, PC_UDP6, PC_TCP6 };
+
+static const char * const pc_proto_name[] = {
+	[PC_RAW] = "raw", [PC_UDP4] = "udp4", [PC_TCP4] = "tcp4",
+	[PC_UDP6] = "udp6", [PC_TCP6] = "tcp6",
+};
 
 static const char * const pc_mode_name[] = {
 	[PC_SEND] = "send", [PC_RECV] = "recv", [PC_ECHO] = "echo",
@@ -141,6 +160,9 @@ struct pc_cfg {
 	unsigned int nr_reconfig;
 	uint16_t mtu;
 	bool scatter;
+	enum pc_proto proto;
+	bool tx_csum;
+	bool rx_csum;
 	uint16_t mbuf_size;
 	uint16_t tx_seg;
 };
@@ -167,6 +189,8 @@ struct pc_rx {
 	uint64_t foreign;	/* not a pktcheck frame at all */
 	uint64_t late;		/* frames arriving after the job was done */
 	uint64_t wrong_queue;	/* not a bad frame: see pc_rxq */
+	uint64_t csum_good;	/* flagged RTE_MBUF_F_RX_L4_CKSUM_GOOD */
+	uint64_t csum_bad;	/* flagged RTE_MBUF_F_RX_L4_CKSUM_BAD */
 	uint64_t last_rx_tsc;
 	bool done;
 	struct pc_rxq q[PC_MAX_QUEUES];
@@ -252,6 +276,120 @@ pc_size_of(unsigned int nq, unsigned int q, uint32_t seq)
 	return cfg.sizes[((uint64_t)seq * nq + q) % cfg.nr_sizes];
 }
 
+static bool
+pc_ipv6(void)
+{
+	return cfg.proto == PC_UDP6 || cfg.proto == PC_TCP6;
+}
+
+static bool
+pc_tcp(void)
+{
+	return cfg.proto == PC_TCP4 || cfg.proto == PC_TCP6;
+}
+
+/* Length of the IP header, 0 for raw frames. */
+static uint32_t
+pc_l3_len(void)
+{
+	if (cfg.proto == PC_RAW)
+		return 0;
+	return pc_ipv6() ? sizeof(struct rte_ipv6_hdr) :
+		sizeof(struct rte_ipv4_hdr);
+}
+
+/* Where our header starts. */
+static uint32_t
+pc_hoff(void)
+{
+	if (cfg.proto == PC_RAW)
+		return RTE_ETHER_HDR_LEN;
+	return RTE_ETHER_HDR_LEN + pc_l3_len() + (pc_tcp() ?
+		sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr));
+}
+
+static uint32_t
+pc_frame_min(void)
+{
+	return pc_hoff() + PC_HDR_LEN;
+}
+
+/* The L4 checksum field of a built frame. */
+static uint8_t *
+pc_csum_field(uint8_t *buf)
+{
+	uint8_t *l4 = buf + RTE_ETHER_HDR_LEN + pc_l3_len();
+
+	return l4 + (pc_tcp() ? offsetof(struct rte_tcp_hdr, cksum) :
+		offsetof(struct rte_udp_hdr, dgram_cksum));
+}
+
+/* The IP and L4 headers of a frame of @size bytes, checksum field 0. */
+static void
+pc_l3l4_build(uint8_t *buf, uint16_t size)
+{
+	uint8_t *l3 = buf + RTE_ETHER_HDR_LEN, *l4 = l3 + pc_l3_len();
+	uint16_t l4_len = size - RTE_ETHER_HDR_LEN - pc_l3_len();
+
+	if (pc_ipv6()) {
+		struct rte_ipv6_hdr h = {
+			.vtc_flow = rte_cpu_to_be_32(6u << 28),
+			.payload_len = rte_cpu_to_be_16(l4_len),
+			.proto = pc_tcp() ? IPPROTO_TCP : IPPROTO_UDP,
+			.hop_limits = 64,
+			.src_addr = { 0xfd, 0x70, [15] = 1 },
+			.dst_addr = { 0xfd, 0x70, [15] = 2 },
+		};
+
+		memcpy(l3, &h, sizeof(h));
+	} else {
+		struct rte_ipv4_hdr h = {
+			.version_ihl = RTE_IPV4_VHL_DEF,
+			.total_length = rte_cpu_to_be_16(size -
+				RTE_ETHER_HDR_LEN),
+			.time_to_live = 64,
+			.next_proto_id = pc_tcp() ? IPPROTO_TCP : IPPROTO_UDP,
+			.src_addr = RTE_BE32(RTE_IPV4(10, 112, 0, 1)),
+			.dst_addr = RTE_BE32(RTE_IPV4(10, 112, 0, 2)),
+		};
+
+		h.hdr_checksum = rte_ipv4_cksum(&h);
+		memcpy(l3, &h, sizeof(h));
+	}
+	if (pc_tcp()) {
+		struct rte_tcp_hdr t = {
+			.src_port = RTE_BE16(5001), .dst_port = RTE_BE16(5002),
+			.data_off = 5 << 4, .tcp_flags = RTE_TCP_ACK_FLAG,
+			.rx_win = RTE_BE16(65535),
+		};
+
+		memcpy(l4, &t, sizeof(t));
+	} else {
+		struct rte_udp_hdr u = {
+			.src_port = RTE_BE16(5001), .dst_port = RTE_BE16(5002),
+			.dgram_len = rte_cpu_to_be_16(l4_len),
+		};
+
+		memcpy(l4, &u, sizeof(u));
+	}
+}
+
+/* The L4 checksum of a built frame (field 0), or the pseudo-header sum
+ * that Tx checksum offload expects there.
+ */
+static uint16_t
+pc_l4_csum(uint8_t *buf, bool pseudo)
+{
+	void *l3 = buf + RTE_ETHER_HDR_LEN, *l4 = buf + RTE_ETHER_HDR_LEN +
+		pc_l3_len();
+
+	if (pc_ipv6())
+		return pseudo ? rte_ipv6_phdr_cksum(l3, 0) :
+			rte_ipv6_udptcp_cksum(l3, l4);
+	return pseudo ? rte_ipv4_phdr_cksum(l3, 0) :
+		rte_ipv4_udptcp_cksum(l3, l4);
+}
+
 /* Every byte of the frame (stream, queue, seq, size). */
 static void
 pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
@@ -259,7 +397,10 @@ pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
 {
 	uint32_t x = (seq * 2654435761u) ^ ((uint32_t)size << 16) ^
 		(stream * 40503u) ^ (queue * 2246822519u) ^ 0x9e3779b9u;
-	uint16_t i;
+	uint32_t h = pc_hoff(), i;
+	uint16_t type = cfg.proto == PC_RAW ? PC_ETHERTYPE : pc_ipv6() ?
+		RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
+	uint16_t sum;
 
 	/* dst 02:70:6b:63:qq:ss, src 02:70:6b:63:01:ss: fixed by the stream
 	 * and queue so the receiver knows every byte, whoever sent it.
@@ -268,20 +409,26 @@ pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
 	buf[4] = queue; buf[5] = stream & 0xff;
 	buf[6] = 0x02; buf[7] = 0x70; buf[8] = 0x6b; buf[9] = 0x63;
 	buf[10] = 0x01; buf[11] = stream & 0xff;
-	buf[12] = PC_ETHERTYPE >> 8;
-	buf[13] = PC_ETHERTYPE & 0xff;
-	memcpy(&buf[14], PC_MAGIC, 4);
-	buf[18] = stream >> 8;
-	buf[19] = stream & 0xff;
-	buf[20] = seq >> 24;
-	buf[21] = seq >> 16;
-	buf[22] = seq >> 8;
-	buf[23] = seq;
-	buf[24] = size >> 8;
-	buf[25] = size & 0xff;
-	for (i = PC_FRAME_MIN; i < size; i++) {
+	buf[12] = type >> 8;
+	buf[13] = type & 0xff;
+	if (cfg.proto != PC_RAW)
+		pc_l3l4_build(buf, size);
+	memcpy(&buf[h], PC_MAGIC, 4);
+	buf[h + 4] = stream >> 8;
+	buf[h + 5] = stream & 0xff;
+	buf[h + 6] = seq >> 24;
+	buf[h + 7] = seq >> 16;
+	buf[h + 8] = seq >> 8;
+	buf[h + 9] = seq;
+	buf[h + 10] = size >> 8;
+	buf[h + 11] = size & 0xff;
+	for (i = h + PC_HDR_LEN; i < size; i++) {
 		x = x * 1103515245u + 12345u;
 		buf[i] = (x >> 24) ^ i;
+	}
+	if (cfg.proto != PC_RAW) {
+		sum = pc_l4_csum(buf, false);
+		memcpy(pc_csum_field(buf), &sum, sizeof(sum));
 	}
 }
 
@@ -295,6 +442,13 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 	uint8_t *data;
 
 	pc_frame_build(frame, pp->stream, q, seq, size);
+	if (cfg.tx_csum && cfg.proto != PC_RAW) {
+		uint16_t sum;
+
+		memset(pc_csum_field(frame), 0, sizeof(sum));
+		sum = pc_l4_csum(frame, true);
+		memcpy(pc_csum_field(frame), &sum, sizeof(sum));
+	}
 	while (off < size) {
 		m = rte_pktmbuf_alloc(pp->mp);
 		if (m == NULL)
@@ -311,6 +465,14 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 			rte_pktmbuf_free(m);
 			goto fail;
 		}
+	}
+	if (cfg.tx_csum) {
+		head->l2_len = RTE_ETHER_HDR_LEN;
+		head->l3_len = cfg.proto == PC_RAW ?
+			sizeof(struct rte_ipv4_hdr) : pc_l3_len();
+		head->ol_flags |= (pc_ipv6() ? RTE_MBUF_F_TX_IPV6 :
+			RTE_MBUF_F_TX_IPV4) | (pc_tcp() ?
+			RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
 	}
 	return head;
 fail:
@@ -330,23 +492,26 @@ pc_frame_check(struct pc_port *pp, uint16_t rxq, struct rte_mbuf *m)
 	uint16_t stream, size;
 	struct pc_rxq *rq;
 	uint8_t queue;
+	uint32_t h;
 
 	if (rx->done) {
 		rx->late++;
 		return;
 	}
-	got = len >= PC_FRAME_MIN ?
-		rte_pktmbuf_read(m, 0, PC_FRAME_MIN, got_buf) : NULL;
-	if (got == NULL || memcmp(&got[14], PC_MAGIC, 4) != 0 ||
-	    got[12] != (PC_ETHERTYPE >> 8) || got[13] != (PC_ETHERTYPE & 0xff)) {
+	h = pc_hoff();
+	got = len >= pc_frame_min() ?
+		rte_pktmbuf_read(m, 0, pc_frame_min(), got_buf) : NULL;
+	if (got == NULL || memcmp(&got[h], PC_MAGIC, 4) != 0 ||
+	    (cfg.proto == PC_RAW && (got[12] != (PC_ETHERTYPE >> 8) ||
+				     got[13] != (PC_ETHERTYPE & 0xff)))) {
 		rx->foreign++;
 		rx->q[rxq].bad++;
 		return;
 	}
-	stream = (uint16_t)got[18] << 8 | got[19];
+	stream = (uint16_t)got[h + 4] << 8 | got[h + 5];
 	queue = got[4];
-	seq = (uint32_t)got[20] << 24 | (uint32_t)got[21] << 16 |
-		(uint32_t)got[22] << 8 | got[23];
+	seq = (uint32_t)got[h + 6] << 24 | (uint32_t)got[h + 7] << 16 |
+		(uint32_t)got[h + 8] << 8 | got[h + 9];
 	/* A queue we do not have is another stream's just as well. */
 	if (stream != pp->stream || queue >= nq) {
 		rx->wrong_stream++;
@@ -503,6 +668,12 @@ pc_rx_poll_queue(struct pc_port *pp, uint16_t q, bool echo)
 	n = rte_eth_rx_burst(pp->port_id, q, pkts, cfg.burst);
 	if (n == 0)
 		return;
+	for (i = 0; i < n; i++) {
+		uint64_t f = pkts[i]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+		pp->rx.csum_good += f == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		pp->rx.csum_bad += f == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
 	if (echo) {
 		for (i = 0; i < n; i++)
 			e->pending[e->nr_pending++] = pkts[i];
@@ -672,12 +843,14 @@ pc_json_port(FILE *f, struct pc_port *pp)
 		",\"bad_data\":%" PRIu64 ",\"out_of_order\":%" PRIu64
 		",\"wrong_stream\":%" PRIu64 ",\"foreign\":%" PRIu64
 		",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
-		",\"wrong_queue\":%" PRIu64 ",\"per_queue\":[",
+		",\"wrong_queue\":%" PRIu64 ",\"csum_good\":%" PRIu64
+		",\"csum_bad\":%" PRIu64 ",\"per_queue\":[",
 		pp->rx.ok, pp->rx.bytes_ok, pp->rx.missing, pp->rx.bad_len,
 		pp->rx.bad_data, pp->rx.out_of_order, pp->rx.wrong_stream,
 		pp->rx.foreign, pp->rx.late,
 		pp->rx.bad_len + pp->rx.bad_data + pp->rx.out_of_order +
-		pp->rx.wrong_stream + pp->rx.foreign, pp->rx.wrong_queue);
+		pp->rx.wrong_stream + pp->rx.foreign, pp->rx.wrong_queue,
+		pp->rx.csum_good, pp->rx.csum_bad);
 	for (q = 0; q < pp->qc.queues; q++)
 		fprintf(f, "%s{\"ok\":%" PRIu64 ",\"missing\":%" PRIu64
 			",\"bad\":%" PRIu64 ",\"wrong_queue\":%" PRIu64 "}",
@@ -825,6 +998,12 @@ pc_port_queues(struct pc_port *pp, const struct pc_qconf *qc, char *err,
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	}
+	if (cfg.rx_csum)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+			RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	if (cfg.tx_csum)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	ret = rte_eth_dev_configure(pp->port_id, qc->queues, qc->queues,
 		&conf);
 	if (ret != 0) {
@@ -1090,7 +1269,9 @@ pc_usage(const char *prog)
 		"  [--duration S] [--linger S] [--rounds N]\n"
 		"  [--queues N] [--rxd N] [--txd N]\n"
 		"  [--reconfig queues=N,rxd=N,txd=N;...]\n"
-		"  [--mtu N] [--scatter] [--mbuf-size N] [--tx-seg N]\n", prog);
+		"  [--mtu N] [--scatter] [--mbuf-size N] [--tx-seg N]\n"
+		"  [--proto raw|udp4|tcp4|udp6|tcp6] [--tx-csum] [--rx-csum]\n",
+		prog);
 }
 
 static int
@@ -1118,6 +1299,9 @@ pc_parse_args(int argc, char **argv)
 		{ "scatter", no_argument, NULL, 'A' },
 		{ "mbuf-size", required_argument, NULL, 'B' },
 		{ "tx-seg", required_argument, NULL, 'T' },
+		{ "proto", required_argument, NULL, 'P' },
+		{ "tx-csum", no_argument, NULL, 'X' },
+		{ "rx-csum", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -1165,9 +1349,6 @@ pc_parse_args(int argc, char **argv)
 			if (pc_parse_list(optarg, PC_FRAME_MAX, cfg.sizes,
 					PC_MAX_SIZES, &cfg.nr_sizes) != 0)
 				return -EINVAL;
-			for (i = 0; i < cfg.nr_sizes; i++)
-				if (cfg.sizes[i] < PC_FRAME_MIN)
-					return -EINVAL;
 			break;
 		case 'c':
 			errno = 0;
@@ -1210,6 +1391,20 @@ pc_parse_args(int argc, char **argv)
 		case 'A':
 			cfg.scatter = true;
 			break;
+		case 'X':
+			cfg.tx_csum = true;
+			break;
+		case 'Y':
+			cfg.rx_csum = true;
+			break;
+		case 'P':
+			for (i = 0; i < RTE_DIM(pc_proto_name); i++)
+				if (strcmp(optarg, pc_proto_name[i]) == 0)
+					break;
+			if (i == RTE_DIM(pc_proto_name))
+				return -EINVAL;
+			cfg.proto = i;
+			break;
 		case 'M':
 		case 'B':
 		case 'T':
@@ -1243,6 +1438,10 @@ pc_parse_args(int argc, char **argv)
 	}
 	if (!mode_set || optind != argc)
 		return -EINVAL;
+	for (i = 0; i < cfg.nr_sizes; i++)
+		if (cfg.sizes[i] < pc_frame_min())
+			return -EINVAL;
+
 	if (cfg.nr_reconfig > cfg.rounds - 1) {
 		fprintf(stderr, "pktcheck: %u --reconfig SPECs for %u rounds\n",
 			cfg.nr_reconfig, cfg.rounds);

@@ -523,7 +523,7 @@ test_rx_frame_fill(void)
 		rxs->ring[slot].req.id = 50 + i;
 		rxs->ring[slot].req.gref = 500 + i;
 	}
-	xennet_rx_frame_fill(rxs, cons, 9000, 3, gref);
+	xennet_rx_frame_fill(rxs, cons, 9000, 3, NETRXF_csum_blank, gref);
 	for (i = 0; i < 3; i++) {
 		struct netif_rx_response *r;
 
@@ -532,9 +532,10 @@ test_rx_frame_fill(void)
 		CHECK(gref[i] == 500 + i);
 		CHECK(r->id == 50 + i && r->offset == 0);
 		CHECK(r->status == (i < 2 ? 4096 : 9000 - 8192));
-		CHECK(r->flags == (i < 2 ? NETRXF_more_data : 0));
+		CHECK(r->flags == ((i < 2 ? NETRXF_more_data : 0) |
+				   (i == 0 ? NETRXF_csum_blank : 0)));
 	}
-	xennet_rx_frame_fill(rxs, 7, 60, 1, gref);
+	xennet_rx_frame_fill(rxs, 7, 60, 1, 0, gref);
 	CHECK(rxs->ring[7].rsp.status == 60 && rxs->ring[7].rsp.flags == 0);
 	return 0;
 }

@@ -373,6 +373,11 @@ xennet_rx_fits(struct rte_eth_dev *dev, uint16_t mtu)
 	return 0;
 }
 
+#define XENNET_RX_CSUM (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+	RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
+#define XENNET_TX_CSUM (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+	RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
 static void
 xennet_rx_len_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
@@ -381,8 +386,11 @@ xennet_rx_len_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		q = dev->data->rx_queues[i];
-		if (q != NULL)
-			q->max_rx_len = XENNET_MTU_FRAME(mtu);
+		if (q == NULL)
+			continue;
+		q->max_rx_len = XENNET_MTU_FRAME(mtu);
+		q->rx_csum = dev->data->dev_conf.rxmode.offloads &
+			XENNET_RX_CSUM;
 	}
 }
 
@@ -428,8 +436,8 @@ xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = xennet_mtu_max(p);
 	info->max_rx_queues = p->max_queues;
 	info->max_tx_queues = p->max_queues;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER | XENNET_RX_CSUM;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | XENNET_TX_CSUM;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
 	/* Descriptor counts are hints: a ring holds 256 entries whatever
 	 * the application asks for.
@@ -514,6 +522,7 @@ xennet_dev_start(struct rte_eth_dev *dev)
 	xennet_ctl_lock();
 	p->want_queues = nq;
 	p->mtu = d->mtu;
+	p->rx_csum = d->dev_conf.rxmode.offloads & XENNET_RX_CSUM;
 	if (p->role == XENNET_ROLE_FRONTEND) {
 		p->want_rx_bufs = RTE_MIN(RTE_MAX(rxq->nb_desc,
 			(uint16_t)XENNET_RX_BUFS_MIN),
@@ -532,6 +541,7 @@ xennet_dev_start(struct rte_eth_dev *dev)
 		    (p->conn->d.nr_rx_bufs != p->want_rx_bufs ||
 		     p->conn->d.nr_tx_bufs != p->want_tx_bufs ||
 		     p->conn->d.tx_buf_size != p->want_tx_buf_size ||
+		     p->conn_rx_csum != p->rx_csum ||
 		     p->conn_queues_asked != nq))
 			p->reconnect = true;
 	}
@@ -799,6 +809,8 @@ static const struct xennet_xstat xennet_qxstats[] = {
 	XENNET_QSTAT(copy_errors),
 	XENNET_QSTAT(notify),
 	XENNET_QSTAT(wakeups),
+	XENNET_QSTAT(csum_partial),
+	XENNET_QSTAT(csum_completed),
 };
 
 #define XENNET_PSTAT(n) { #n, offsetof(struct xennet_port, n) }
@@ -819,6 +831,7 @@ static const char * const xennet_reason_xname[XENNET_R_MAX] = {
 	[XENNET_R_MCAST] = "mcast_request",
 	[XENNET_R_NOT_SUPPORTED] = "not_supported",
 	[XENNET_R_TOO_LONG] = "too_long",
+	[XENNET_R_BAD_CSUM] = "bad_csum",
 	[XENNET_R_IMPOSSIBLE_COUNT] = "fatal_impossible_count",
 	[XENNET_R_SLOTS_EXCEED_RING] = "fatal_slots_exceed_ring",
 	[XENNET_R_MALICIOUS_SLOTS] = "fatal_malicious_slots",

@@ -63,6 +63,8 @@ struct xennet_qstats {
 	uint64_t copy_errors;	/* segments that failed */
 	uint64_t notify;	/* event channel notifications sent */
 	uint64_t wakeups;	/* Rx interrupts armed with work already there */
+	uint64_t csum_partial;	/* frames with a partial checksum, either way */
+	uint64_t csum_completed; /* checksums computed here */
 	uint64_t reason[XENNET_R_MAX];
 };
 
@@ -90,6 +92,8 @@ struct xennet_conn_desc {
 	uint16_t nr_queues;
 	bool split;		/* separate TX and RX event channels */
 	bool peer_sg;		/* peer takes multi-slot frames */
+	bool peer_csum;		/* peer takes partial IPv4 TCP/UDP checksums */
+	bool peer_csum6;	/* and IPv6 ones */
 	bool alive_byte;	/* backend: frontend keeps XENNET_ALIVE_OFF */
 	uint16_t nr_tx_bufs;	/* frontend: TX buffers (and in-flight cap) */
 	uint16_t nr_rx_bufs;	/* frontend: RX buffers posted */
@@ -125,6 +129,8 @@ struct xennet_nq {
 	uint16_t idx;
 	uint16_t tx_buf_size;		/* frontend */
 	bool peer_sg;
+	bool peer_csum;
+	bool peer_csum6;
 
 	/* guest TX ring: backend eth Rx, frontend eth Tx */
 	union {
@@ -161,6 +167,7 @@ struct xennet_queue {
 	uint16_t nb_desc;
 	uint16_t port_id;
 	uint32_t max_rx_len;		/* Rx queues: longer frames dropped */
+	bool rx_csum;			/* Rx queues: L4 checksum offload on */
 	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
@@ -234,6 +241,8 @@ struct xennet_port {
 	uint16_t mtu;			/* the port's, for the mtu key */
 	uint16_t published_mtu;		/* backend: in its mtu key */
 	uint16_t conn_queues_asked;	/* frontend: want_queues at connect */
+	bool rx_csum;			/* Rx L4 checksum offload enabled */
+	bool conn_rx_csum;		/* frontend: rx_csum at connect */
 	uint16_t published_queues;	/* backend: multi-queue-max-queues */
 
 	/* control-path counters */
@@ -242,6 +251,51 @@ struct xennet_port {
 	uint64_t fatal_errors;
 	uint64_t bad_xenstore;
 };
+
+/*
+ * Checksum offload of a frame to send: the ring flags (@blank, on their
+ * own bits in each ring) that hand its partial checksum to the peer, or
+ * 0 once it is completed here for a peer that cannot take it.
+ */
+static inline uint16_t
+xennet_tx_csum(struct xennet_queue *q, const struct xennet_nq *nq,
+	struct rte_mbuf *m, uint16_t blank)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+
+	if (likely(l4 != RTE_MBUF_F_TX_TCP_CKSUM &&
+		   l4 != RTE_MBUF_F_TX_UDP_CKSUM))
+		return 0;
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV6 ? nq->peer_csum6 :
+	    nq->peer_csum) {
+		q->st.csum_partial++;
+		return blank;
+	}
+	if (xennet_csum_complete(m))
+		q->st.csum_completed++;
+	return 0;
+}
+
+/*
+ * A received frame's checksum: one its sender left partial (csum_blank)
+ * is completed, so every consumer sees a valid frame; false if it cannot
+ * be, and the frame is dropped, as Linux's checksum setup drops it.
+ */
+static inline bool
+xennet_rx_csum(struct xennet_queue *q, struct rte_mbuf *m, bool blank,
+	bool validated)
+{
+	if (blank) {
+		q->st.csum_partial++;
+		if (unlikely(!xennet_csum_complete(m)))
+			return false;
+		q->st.csum_completed++;
+		validated = true;
+	}
+	if (validated && q->rx_csum)
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	return true;
+}
 
 /* Frontend: granted pages that hold @n TX buffers of @size bytes. */
 static inline unsigned int

@@ -157,11 +157,16 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		}
 		mbufs[i]->port = q->port_id;
-		if (f->req[0].flags & NETTXF_csum_blank) {
-			if (!xennet_csum_complete(mbufs[i]))
-				q->st.reason[XENNET_R_NOT_SUPPORTED]++;
-		} else if (f->req[0].flags & NETTXF_data_validated) {
-			mbufs[i]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		if (unlikely(!xennet_rx_csum(q, mbufs[i],
+				f->req[0].flags & NETTXF_csum_blank,
+				f->req[0].flags & NETTXF_data_validated))) {
+			q->st.errors++;
+			q->st.reason[XENNET_R_BAD_CSUM]++;
+			XN_LOG_RL(WARNING, "%s: dropping guest frame: %s",
+				q->port->name,
+				xennet_reason_str[XENNET_R_BAD_CSUM]);
+			rte_pktmbuf_free(mbufs[i]);
+			continue;
 		}
 		q->st.bytes += mbufs[i]->pkt_len;
 		pkts[nrx++] = mbufs[i];
@@ -222,7 +227,9 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (nsegs + m->nb_segs + slots > q->seg_cap)
 			break;
-		xennet_rx_frame_fill(s, cons, len, slots, gref);
+		xennet_rx_frame_fill(s, cons, len, slots,
+			xennet_tx_csum(q, nq, m, NETRXF_csum_blank |
+				NETRXF_data_validated), gref);
 		xennet_cursor_init(&cur, m);
 		for (k = 0; k < slots; k++, cons++) {
 			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);

@@ -134,6 +134,8 @@ xennet_nq_alloc(struct xennet_port *p, const struct xennet_conn_desc *d,
 	rte_spinlock_init(&nq->rx_lock);
 	nq->peer_domid = d->peer_domid;
 	nq->peer_sg = d->peer_sg;
+	nq->peer_csum = d->peer_csum;
+	nq->peer_csum6 = d->peer_csum6;
 	nq->evh = xennet_evtchn_open();
 	if (nq->evh == NULL) {
 		rte_free(nq);

@@ -13,9 +13,10 @@
 #include "xennet_ring.h"
 
 /*
- * A peer that marks a frame csum_blank leaves the L4 checksum holding only
- * the pseudo-header sum (Linux CHECKSUM_PARTIAL). Finish it in software so
- * any DPDK consumer sees a valid frame, as QEMU's netback does.
+ * Compute the TCP/UDP checksum of a frame in place, whatever its checksum
+ * field holds: the pseudo-header sum a peer's csum_blank frame leaves
+ * there (Linux CHECKSUM_PARTIAL), or the one DPDK's Tx offload convention
+ * puts there for a peer that cannot take partial checksums.
  */
 bool
 xennet_csum_complete(struct rte_mbuf *m)
@@ -88,7 +89,6 @@ xennet_csum_complete(struct rte_mbuf *m)
 		*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4);
 	else
 		*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4);
-	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	return true;
 unknown:
 	return false;

@@ -77,7 +77,7 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	netif_tx_sring_t *s;
 	uint32_t len, off, bufsz;
 	unsigned int slots, k;
-	uint16_t i;
+	uint16_t i, flags;
 
 	if (nq == NULL)
 		return 0;
@@ -105,6 +105,9 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
+		/* before the copy: a checksum completed here is in it */
+		flags = xennet_tx_csum(q, nq, m, NETTXF_csum_blank |
+			NETTXF_data_validated);
 		for (k = 0, off = 0; k < slots; k++, off += bufsz) {
 			ids[k] = nq->tx_free[--nq->nr_tx_free];
 			nq->tx_active[ids[k]] = k == 0 ? XENNET_TX_HEAD :
@@ -113,7 +116,7 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				RTE_MIN(len - off, bufsz));
 		}
 		nq->tx.fe.req_prod_pvt = xennet_tx_frame_post(s,
-			nq->tx.fe.req_prod_pvt, len, 0, ids, slots, bufsz,
+			nq->tx.fe.req_prod_pvt, len, flags, ids, slots, bufsz,
 			nq->txbuf.grefs);
 		q->st.pkts++;
 		q->st.bytes += len;
@@ -186,15 +189,19 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				}
 			}
 			m->port = q->port_id;
-			if (f.rsp[0].flags & NETRXF_csum_blank) {
-				if (!xennet_csum_complete(m))
-					q->st.reason[XENNET_R_NOT_SUPPORTED]++;
-			} else if (f.rsp[0].flags & NETRXF_data_validated) {
-				m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+			if (likely(xennet_rx_csum(q, m,
+					f.rsp[0].flags & NETRXF_csum_blank,
+					f.rsp[0].flags &
+					NETRXF_data_validated))) {
+				q->st.bytes += f.len;
+				pkts[nrx++] = m;
+			} else {
+				rte_pktmbuf_free(m);
+				v = XENNET_FRAME_DROP;
+				why = XENNET_R_BAD_CSUM;
 			}
-			q->st.bytes += f.len;
-			pkts[nrx++] = m;
-		} else {
+		}
+		if (unlikely(v != XENNET_FRAME_OK)) {
 			q->st.errors++;
 			q->st.reason[why]++;
 			XN_LOG_RL(WARNING, "%s: dropping frame from backend: %s",

@@ -17,6 +17,7 @@ const char * const xennet_reason_str[XENNET_R_MAX] = {
 	[XENNET_R_MCAST] = "multicast control request",
 	[XENNET_R_NOT_SUPPORTED] = "feature not negotiated",
 	[XENNET_R_TOO_LONG] = "frame longer than the MTU",
+	[XENNET_R_BAD_CSUM] = "partial checksum of a frame that is not TCP/UDP over IP",
 	[XENNET_R_IMPOSSIBLE_COUNT] = "impossible number of requests",
 	[XENNET_R_SLOTS_EXCEED_RING] = "frame needs more slots than requests available",
 	[XENNET_R_MALICIOUS_SLOTS] = "frame uses more than 20 follow-on slots",
@@ -343,7 +344,7 @@ xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
 
 void
 xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons, uint32_t len,
-	unsigned int slots, uint32_t *gref)
+	unsigned int slots, uint16_t flags, uint32_t *gref)
 {
 	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
 	struct netif_rx_response *rsp;
@@ -358,7 +359,8 @@ xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons, uint32_t len,
 		rsp = &sring->ring[cons & mask].rsp;
 		rsp->id = req.id;
 		rsp->offset = 0;
-		rsp->flags = (k + 1 < slots) ? NETRXF_more_data : 0;
+		rsp->flags = (k == 0 ? flags : 0) |
+			(k + 1 < slots ? NETRXF_more_data : 0);
 		rsp->status = chunk;
 		len -= chunk;
 	}

@@ -58,6 +58,7 @@ enum xennet_reason {
 	XENNET_R_MCAST,			/* multicast control request, no data */
 	XENNET_R_NOT_SUPPORTED,		/* feature not negotiated (e.g. SG) */
 	XENNET_R_TOO_LONG,		/* longer than the MTU allows */
+	XENNET_R_BAD_CSUM,		/* csum_blank that cannot be completed */
 	XENNET_R_FATAL_FIRST,		/* reasons below are fatal */
 	XENNET_R_IMPOSSIBLE_COUNT = XENNET_R_FATAL_FIRST,
 	XENNET_R_SLOTS_EXCEED_RING,	/* frame runs past the producer */
@@ -158,10 +159,11 @@ RING_IDX xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
  * Backend: take @slots RX requests at @cons for a frame of @len bytes.
  * Each request is copied out (its gref into @gref[k]) and answered in its
  * own slot, which Linux netfront relies on (it ignores response ids):
- * status is the chunk's size, NETRXF_more_data on all but the last.
+ * status is the chunk's size, NETRXF_more_data on all but the last, and
+ * @flags on the first.
  */
 void xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons,
-	uint32_t len, unsigned int slots, uint32_t *gref);
+	uint32_t len, unsigned int slots, uint16_t flags, uint32_t *gref);
 
 /*
  * Frontend: post a frame of @len bytes held in the @n buffers @ids[] of
@@ -195,9 +197,9 @@ xennet_ring_attach_ok(RING_IDX req_prod, RING_IDX rsp_prod, unsigned int size)
 
 struct rte_mbuf;
 /*
- * Complete the partial TCP/UDP checksum of a frame its sender marked
- * csum_blank (IPv4 or IPv6, optionally VLAN-tagged, headers in the first
- * segment). False when the frame is not one it can complete.
+ * Complete the TCP/UDP checksum of a frame (IPv4 or IPv6, optionally
+ * VLAN-tagged, headers in the first segment) in place. False when the
+ * frame is not one it can complete.
  */
 bool xennet_csum_complete(struct rte_mbuf *m);
 

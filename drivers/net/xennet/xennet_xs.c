@@ -385,7 +385,10 @@ xennet_back_publish(struct xennet_port *p)
 		{ "feature-sg", "1" },
 		{ "feature-gso-tcpv4", "0" },
 		{ "feature-gso-tcpv6", "0" },
-		{ "feature-ipv6-csum-offload", "0" },
+		/* partial checksums are completed on Rx: IPv4 ones cannot
+		 * be refused, so IPv6 ones are as welcome
+		 */
+		{ "feature-ipv6-csum-offload", "1" },
 		{ "feature-multicast-control", "0" },
 		{ "feature-dynamic-multicast-control", "0" },
 		{ "feature-split-event-channels", "1" },
@@ -574,6 +577,11 @@ xennet_back_read_conn(struct xennet_port *p, struct xennet_conn_desc *d)
 	}
 	d->peer_sg = xennet_xs_read_uint(XS, &val, "%s/feature-sg",
 		p->fe_path) == 0 && val == 1;
+	/* absent: IPv4 partial checksums on, IPv6 ones off */
+	d->peer_csum = xennet_xs_read_uint(XS, &val,
+		"%s/feature-no-csum-offload", p->fe_path) != 0 || val == 0;
+	d->peer_csum6 = xennet_xs_read_uint(XS, &val,
+		"%s/feature-ipv6-csum-offload", p->fe_path) == 0 && val == 1;
 	d->alive_byte = xennet_xs_read_uint(XS, &val,
 		"%s/feature-xennet-alive", p->fe_path) == 0 && val == 1;
 	return 0;
@@ -916,6 +924,10 @@ xennet_front_connect(struct xennet_port *p)
 		val == 1;
 	d.peer_sg = xennet_xs_read_uint(XS, &val, "%s/feature-sg",
 		p->be_path) == 0 && val == 1;
+	/* a backend takes partial IPv4 checksums, IPv6 ones if it says */
+	d.peer_csum = true;
+	d.peer_csum6 = xennet_xs_read_uint(XS, &val,
+		"%s/feature-ipv6-csum-offload", p->be_path) == 0 && val == 1;
 	if (!d.peer_sg && p->mtu > XENNET_MTU_DEFAULT)
 		XN_LOG(WARNING, "%s: backend %s lacks feature-sg: frames "
 			"longer than a page are dropped (MTU %u)", p->name,
@@ -940,6 +952,7 @@ xennet_front_connect(struct xennet_port *p)
 		return ret;
 	}
 	p->conn_queues_asked = p->want_queues;
+	p->conn_rx_csum = p->rx_csum;
 
 	/* One transaction: each queue's keys (flat for one queue, under
 	 * queue-N/ for more, as netfront writes them), the features, and
@@ -976,8 +989,11 @@ xennet_front_connect(struct xennet_port *p)
 	xennet_key(k, "", "feature-rx-notify", 1);
 	/* see XENNET_ALIVE_OFF */
 	xennet_key(k, "", "feature-xennet-alive", 1);
-	/* Partial checksums are not handled yet. */
-	xennet_key(k, "", "feature-no-csum-offload", 1);
+	/* Partial checksums only if the application enabled Rx checksum
+	 * offload: they are completed here then.
+	 */
+	xennet_key(k, "", "feature-no-csum-offload", !p->rx_csum);
+	xennet_key(k, "", "feature-ipv6-csum-offload", p->rx_csum);
 	xennet_key(k, "", "feature-sg", 1);
 	xennet_key(k, "", "ctrl-ring-ref", -1);
 	xennet_key(k, "", "event-channel-ctrl", -1);
