@@ -100,7 +100,7 @@ fuzz_fill(const netif_rx_sring_t *orig, RING_IDX cons, uint32_t len)
 	slots = xennet_rx_slots_needed(len);
 	/* what xennet_back_tx() lets through */
 	FUZZ_CHECK(slots >= 1 && slots <= XENNET_TX_SLOTS_MAX);
-	xennet_rx_frame_fill(ring, cons, len, slots, 0, gref);
+	xennet_rx_frame_fill(ring, cons, len, slots, 0, gref, NULL);
 	for (k = 0; k < slots; k++) {
 		req = &orig->ring[(cons + k) & RX_MASK].req;
 		rsp = &ring->ring[(cons + k) & RX_MASK].rsp;

@@ -7,7 +7,9 @@
  * (xennet_tx_reap) as xennet_front_tx_reap() calls it, with the state the
  * frontend keeps: nbufs TX buffers, those in flight marked in active[], the
  * others on the free list that reaping appends to, one request in flight per
- * active id (req_prod_pvt = cons + number active).
+ * active id (req_prod_pvt = cons + number active). Ids stand for a frame's
+ * first slot, one followed by an extra (whose answer must be NULL) or a
+ * later slot, by id % 3.
  *
  * Input: u32 cons, u8 nbufs-1, u8 flags (bit 0: nr_ids = nbufs rather than
  * the ring size the driver passes), 4 x u16 producer steps (reap is called
@@ -33,6 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	netif_tx_sring_t *ring, *orig;
 	enum xennet_reason why;
 	uint64_t perr = 0, perr0;
+	bool want_null = false, want, want0;
+	unsigned int nulls;
 	uint8_t *active;
 
 	cons = fuzz_u32(&in);
@@ -52,9 +56,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(active, 0, XENNET_TX_RING_SIZE);
 	nfreed = 0;
 	for (i = 0; i < nbufs; i++) {
-		/* odd ids stand for frames' later slots */
-		active[i] = (bitmap[i / 8] >> (i % 8)) & 1 ?
-			(i & 1 ? XENNET_TX_FOLLOW : XENNET_TX_HEAD) : 0;
+		static const uint8_t kind[] = { XENNET_TX_HEAD,
+			XENNET_TX_HEAD_EXTRA, XENNET_TX_FOLLOW };
+
+		active[i] = (bitmap[i / 8] >> (i % 8)) & 1 ? kind[i % 3] : 0;
 		if (active[i])
 			inflight++;
 		else
@@ -68,36 +73,48 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(before, active, XENNET_TX_RING_SIZE);
 		nfreed0 = nfreed;
 		perr0 = perr;
+		want0 = want_null;
 		n = xennet_tx_reap(ring, cons, prod, req_prod_pvt, active,
-			nr_ids, freed, &nfreed, &perr, &why);
+			nr_ids, freed, &nfreed, &perr, &want_null, &why);
 		if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod_pvt - cons)) {
 			/* more answers than requests in flight */
 			FUZZ_CHECK(n == 0 && why == XENNET_R_BAD_RESPONSE);
-			FUZZ_CHECK(nfreed == nfreed0 && perr == perr0);
+			FUZZ_CHECK(nfreed == nfreed0 && perr == perr0 &&
+				   want_null == want0);
 			FUZZ_CHECK(memcmp(before, active,
 				XENNET_TX_RING_SIZE) == 0);
 			break;
 		}
 		FUZZ_CHECK(n <= prod - cons);
-		FUZZ_CHECK(nfreed == nfreed0 + n && nfreed <= nbufs);
 		errs = 0;
+		nulls = 0;
+		want = want0;
 		for (k = 0; k < n; k++) {
 			rsp = &orig->ring[(cons + k) & TX_MASK].rsp;
-			id = freed[nfreed0 + k];
+			/* NULL exactly where an extra's answer is due */
+			FUZZ_CHECK((rsp->status == NETIF_RSP_NULL) == want);
+			if (want) {
+				want = false;
+				nulls++;
+				continue;
+			}
+			id = freed[nfreed0 + k - nulls];
 			FUZZ_CHECK(id == rsp->id);
-			FUZZ_CHECK(rsp->status != NETIF_RSP_NULL);
 			FUZZ_CHECK(id < nr_ids && before[id] && !active[id]);
 			if (rsp->status != NETIF_RSP_OKAY &&
-			    before[id] == XENNET_TX_HEAD)
+			    before[id] >= XENNET_TX_HEAD)
 				errs++;
+			want = before[id] == XENNET_TX_HEAD_EXTRA;
 			before[id] = 0;
 		}
+		FUZZ_CHECK(want_null == want);
+		FUZZ_CHECK(nfreed == nfreed0 + n - nulls && nfreed <= nbufs);
 		/* only the answered ids left active[] */
 		FUZZ_CHECK(memcmp(before, active, XENNET_TX_RING_SIZE) == 0);
 		FUZZ_CHECK(perr == perr0 + errs);
 		if (n < prod - cons) {
 			rsp = &orig->ring[(cons + n) & TX_MASK].rsp;
-			if (rsp->status == NETIF_RSP_NULL)
+			if ((rsp->status == NETIF_RSP_NULL) != want)
 				FUZZ_CHECK(why == XENNET_R_BAD_RESPONSE);
 			else
 				FUZZ_CHECK(why == XENNET_R_BAD_ID &&

@@ -101,7 +101,14 @@ check_frame(const netif_tx_sring_t *orig, RING_IDX cons, RING_IDX avail,
 	/* the slots fill the mbuf chain of f->len bytes exactly */
 	FUZZ_CHECK(sum == f->len);
 	FUZZ_CHECK(f->len >= XENNET_ETH_HLEN);
-	FUZZ_CHECK(!(f->extra_mask & ((1u << XEN_NETIF_EXTRA_TYPE_GSO) |
+	/* a GSO extra the caller gets is one netback would take */
+	if (f->extra_mask & (1u << XEN_NETIF_EXTRA_TYPE_GSO))
+		FUZZ_CHECK(f->extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.size != 0 &&
+			   (f->extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.type ==
+			    XEN_NETIF_GSO_TYPE_TCPV4 ||
+			    f->extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.type ==
+			    XEN_NETIF_GSO_TYPE_TCPV6));
+	FUZZ_CHECK(!(f->extra_mask & (
 		(1u << XEN_NETIF_EXTRA_TYPE_MCAST_ADD) |
 		(1u << XEN_NETIF_EXTRA_TYPE_MCAST_DEL))));
 	for (e = 0; e < f->nr_extras; e++) {

@@ -42,7 +42,11 @@
  * checksum offload (ol_flags, l2_len, l3_len; raw frames, as a buggy
  * application would, get the flags of IPv4/UDP); with --rx-csum the ports
  * enable Rx L4 checksum offload and "rx" counts the frames flagged
- * "csum_good" and "csum_bad".
+ * "csum_good" and "csum_bad". --tso MSS sends TCP frames whose payload
+ * exceeds MSS with TCP segmentation offload (the pseudo-header sum without
+ * the length, as DPDK's convention is); --lro enables Rx TCP LRO and "rx"
+ * counts the frames flagged RTE_MBUF_F_RX_LRO ("lro") and those of them
+ * whose tso_segsz differs from --tso ("lro_bad_segsz").
  *
  * --rounds N repeats send/recv/pingpong N times; each round after the
  * first waits for the link to go down and come up again (a reconnect).
@@ -163,6 +167,8 @@ struct pc_cfg {
 	enum pc_proto proto;
 	bool tx_csum;
 	bool rx_csum;
+	uint16_t tso;
+	bool lro;
 	uint16_t mbuf_size;
 	uint16_t tx_seg;
 };
@@ -191,6 +197,8 @@ struct pc_rx {
 	uint64_t wrong_queue;	/* not a bad frame: see pc_rxq */
 	uint64_t csum_good;	/* flagged RTE_MBUF_F_RX_L4_CKSUM_GOOD */
 	uint64_t csum_bad;	/* flagged RTE_MBUF_F_RX_L4_CKSUM_BAD */
+	uint64_t lro;		/* flagged RTE_MBUF_F_RX_LRO */
+	uint64_t lro_bad_segsz;	/* of those, tso_segsz other than --tso */
 	uint64_t last_rx_tsc;
 	bool done;
 	struct pc_rxq q[PC_MAX_QUEUES];
@@ -439,10 +447,18 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 	uint16_t size = pc_size_of(pp->qc.queues, q, seq);
 	struct rte_mbuf *head = NULL, *m;
 	uint32_t off = 0, n;
+	bool tso = cfg.tso != 0 && size > pc_hoff() + cfg.tso;
 	uint8_t *data;
 
 	pc_frame_build(frame, pp->stream, q, seq, size);
-	if (cfg.tx_csum && cfg.proto != PC_RAW) {
+	if (tso) {
+		void *l3 = frame + RTE_ETHER_HDR_LEN;
+		uint16_t sum = pc_ipv6() ?
+			rte_ipv6_phdr_cksum(l3, RTE_MBUF_F_TX_TCP_SEG) :
+			rte_ipv4_phdr_cksum(l3, RTE_MBUF_F_TX_TCP_SEG);
+
+		memcpy(pc_csum_field(frame), &sum, sizeof(sum));
+	} else if (cfg.tx_csum && cfg.proto != PC_RAW) {
 		uint16_t sum;
 
 		memset(pc_csum_field(frame), 0, sizeof(sum));
@@ -466,7 +482,14 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 			goto fail;
 		}
 	}
-	if (cfg.tx_csum) {
+	if (tso) {
+		head->l2_len = RTE_ETHER_HDR_LEN;
+		head->l3_len = pc_l3_len();
+		head->l4_len = sizeof(struct rte_tcp_hdr);
+		head->tso_segsz = cfg.tso;
+		head->ol_flags |= (pc_ipv6() ? RTE_MBUF_F_TX_IPV6 :
+			RTE_MBUF_F_TX_IPV4) | RTE_MBUF_F_TX_TCP_SEG;
+	} else if (cfg.tx_csum) {
 		head->l2_len = RTE_ETHER_HDR_LEN;
 		head->l3_len = cfg.proto == PC_RAW ?
 			sizeof(struct rte_ipv4_hdr) : pc_l3_len();
@@ -673,6 +696,10 @@ pc_rx_poll_queue(struct pc_port *pp, uint16_t q, bool echo)
 
 		pp->rx.csum_good += f == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		pp->rx.csum_bad += f == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		if (pkts[i]->ol_flags & RTE_MBUF_F_RX_LRO) {
+			pp->rx.lro++;
+			pp->rx.lro_bad_segsz += pkts[i]->tso_segsz != cfg.tso;
+		}
 	}
 	if (echo) {
 		for (i = 0; i < n; i++)
@@ -844,13 +871,15 @@ pc_json_port(FILE *f, struct pc_port *pp)
 		",\"wrong_stream\":%" PRIu64 ",\"foreign\":%" PRIu64
 		",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
 		",\"wrong_queue\":%" PRIu64 ",\"csum_good\":%" PRIu64
-		",\"csum_bad\":%" PRIu64 ",\"per_queue\":[",
+		",\"csum_bad\":%" PRIu64 ",\"lro\":%" PRIu64
+		",\"lro_bad_segsz\":%" PRIu64 ",\"per_queue\":[",
 		pp->rx.ok, pp->rx.bytes_ok, pp->rx.missing, pp->rx.bad_len,
 		pp->rx.bad_data, pp->rx.out_of_order, pp->rx.wrong_stream,
 		pp->rx.foreign, pp->rx.late,
 		pp->rx.bad_len + pp->rx.bad_data + pp->rx.out_of_order +
 		pp->rx.wrong_stream + pp->rx.foreign, pp->rx.wrong_queue,
-		pp->rx.csum_good, pp->rx.csum_bad);
+		pp->rx.csum_good, pp->rx.csum_bad, pp->rx.lro,
+		pp->rx.lro_bad_segsz);
 	for (q = 0; q < pp->qc.queues; q++)
 		fprintf(f, "%s{\"ok\":%" PRIu64 ",\"missing\":%" PRIu64
 			",\"bad\":%" PRIu64 ",\"wrong_queue\":%" PRIu64 "}",
@@ -1004,6 +1033,12 @@ pc_port_queues(struct pc_port *pp, const struct pc_qconf *qc, char *err,
 	if (cfg.tx_csum)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 			RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (cfg.tso)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (cfg.lro) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
+		conf.rxmode.max_lro_pkt_size = UINT16_MAX;
+	}
 	ret = rte_eth_dev_configure(pp->port_id, qc->queues, qc->queues,
 		&conf);
 	if (ret != 0) {
@@ -1270,7 +1305,8 @@ pc_usage(const char *prog)
 		"  [--queues N] [--rxd N] [--txd N]\n"
 		"  [--reconfig queues=N,rxd=N,txd=N;...]\n"
 		"  [--mtu N] [--scatter] [--mbuf-size N] [--tx-seg N]\n"
-		"  [--proto raw|udp4|tcp4|udp6|tcp6] [--tx-csum] [--rx-csum]\n",
+		"  [--proto raw|udp4|tcp4|udp6|tcp6] [--tx-csum] [--rx-csum]\n"
+		"  [--tso MSS] [--lro]\n",
 		prog);
 }
 
@@ -1302,6 +1338,8 @@ pc_parse_args(int argc, char **argv)
 		{ "proto", required_argument, NULL, 'P' },
 		{ "tx-csum", no_argument, NULL, 'X' },
 		{ "rx-csum", no_argument, NULL, 'Y' },
+		{ "tso", required_argument, NULL, 'O' },
+		{ "lro", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -1397,6 +1435,9 @@ pc_parse_args(int argc, char **argv)
 		case 'Y':
 			cfg.rx_csum = true;
 			break;
+		case 'U':
+			cfg.lro = true;
+			break;
 		case 'P':
 			for (i = 0; i < RTE_DIM(pc_proto_name); i++)
 				if (strcmp(optarg, pc_proto_name[i]) == 0)
@@ -1408,6 +1449,7 @@ pc_parse_args(int argc, char **argv)
 		case 'M':
 		case 'B':
 		case 'T':
+		case 'O':
 			if (pc_parse_list(optarg, UINT16_MAX, tmp, 1, &n) != 0 ||
 			    tmp[0] == 0)
 				return -EINVAL;
@@ -1415,6 +1457,8 @@ pc_parse_args(int argc, char **argv)
 				cfg.mtu = tmp[0];
 			else if (opt == 'B')
 				cfg.mbuf_size = tmp[0];
+			else if (opt == 'O')
+				cfg.tso = tmp[0];
 			else
 				cfg.tx_seg = tmp[0];
 			break;
@@ -1441,6 +1485,8 @@ pc_parse_args(int argc, char **argv)
 	for (i = 0; i < cfg.nr_sizes; i++)
 		if (cfg.sizes[i] < pc_frame_min())
 			return -EINVAL;
+	if (cfg.tso && !pc_tcp())
+		return -EINVAL;
 
 	if (cfg.nr_reconfig > cfg.rounds - 1) {
 		fprintf(stderr, "pktcheck: %u --reconfig SPECs for %u rounds\n",

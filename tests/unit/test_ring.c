@@ -139,13 +139,14 @@ test_tx_frame_post(void)
 	const uint16_t ids[] = { 5, 2, 3 }, big[] = { 0, 1, 2, 3, 4, 5, 6, 7,
 		8, 9, 10, 11, 12, 13, 14, 15 };
 	RING_IDX start = UINT32_MAX - 1;
+	struct netif_extra_info gso;
 	struct xennet_tx_frame f;
 	enum xennet_reason r;
 
 	/* 2 KiB buffers: id 5 is the second half of page 2 */
 	tx_reset(start);
 	prod = xennet_tx_frame_post(txs, start, 5000, NETTXF_csum_blank, ids,
-		3, 2048, grefs);
+		3, 2048, grefs, NULL);
 	CHECK(prod == start + 3);
 	CHECK(txs->ring[start % 256].req.size == 5000);
 	CHECK(txs->ring[start % 256].req.gref == 502);
@@ -163,7 +164,8 @@ test_tx_frame_post(void)
 
 	/* the largest frame in page-sized buffers: 16 slots */
 	tx_reset(0);
-	prod = xennet_tx_frame_post(txs, 0, 65535, 0, big, 16, 4096, grefs);
+	prod = xennet_tx_frame_post(txs, 0, 65535, 0, big, 16, 4096, grefs,
+		NULL);
 	CHECK(prod == 16);
 	CHECK(xennet_tx_frame_read(txs, 0, prod, &f, &r) == XENNET_FRAME_OK);
 	CHECK(f.len == 65535 && f.nr_slots == 16);
@@ -172,8 +174,26 @@ test_tx_frame_post(void)
 
 	/* one slot: no more_data */
 	tx_reset(0);
-	prod = xennet_tx_frame_post(txs, 0, 60, 0, ids, 1, 2048, grefs);
+	prod = xennet_tx_frame_post(txs, 0, 60, 0, ids, 1, 2048, grefs, NULL);
 	CHECK(txs->ring[0].req.flags == 0 && txs->ring[0].req.size == 60);
+
+	/* a GSO extra goes right behind the first slot */
+	tx_reset(0);
+	memset(&gso, 0, sizeof(gso));
+	gso.type = XEN_NETIF_EXTRA_TYPE_GSO;
+	gso.u.gso.size = 1448;
+	gso.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+	prod = xennet_tx_frame_post(txs, 0, 5000, NETTXF_csum_blank, ids, 3,
+		2048, grefs, &gso);
+	CHECK(prod == 4);
+	CHECK(txs->ring[0].req.flags ==
+	      (NETTXF_csum_blank | NETTXF_more_data | NETTXF_extra_info));
+	CHECK(xennet_tx_frame_read(txs, 0, prod, &f, &r) == XENNET_FRAME_OK);
+	CHECK(f.len == 5000 && f.nr_slots == 3 && f.consumed == 4 &&
+	      f.nr_extras == 1);
+	CHECK(f.extra_mask == (1u << XEN_NETIF_EXTRA_TYPE_GSO));
+	CHECK(f.extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.size == 1448);
+	CHECK(f.req[2].size == 904 && f.id[2] == 3);
 	return 0;
 }
 
@@ -288,14 +308,15 @@ test_extras(void)
 	struct xennet_tx_frame f;
 	enum xennet_reason r;
 
-	/* valid GSO extra, not negotiated: drop, two entries consumed */
+	/* valid GSO extra: the caller's to take, two entries consumed */
 	tx_reset(0);
 	tx_put(0, 0, 1000, NETTXF_extra_info);
 	tx_put_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448,
 		XEN_NETIF_GSO_TYPE_TCPV4);
-	CHECK(xennet_tx_frame_read(txs, 0, prod, &f, &r) == XENNET_FRAME_DROP);
-	CHECK(r == XENNET_R_GSO_UNSUPPORTED && f.consumed == 2);
-	CHECK(f.nr_extras == 1);
+	CHECK(xennet_tx_frame_read(txs, 0, prod, &f, &r) == XENNET_FRAME_OK);
+	CHECK(r == XENNET_R_NONE && f.consumed == 2);
+	CHECK(f.nr_extras == 1 && f.extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.size ==
+	      1448);
 
 	/* GSO size 0 and unknown type: fatal */
 	tx_reset(0);
@@ -438,6 +459,7 @@ test_tx_reap(void)
 	uint64_t perr = 0;
 	enum xennet_reason r;
 	RING_IDX base = UINT32_MAX - 1;	/* indices wrap on the way */
+	bool wn = false;
 
 	tx_reset(0);
 	active[3] = active[7] = active[9] = XENNET_TX_HEAD;
@@ -445,35 +467,58 @@ test_tx_reap(void)
 	tx_rsp_put(base, 7, NETIF_RSP_OKAY);
 	tx_rsp_put(base + 1, 3, NETIF_RSP_ERROR);
 	CHECK(xennet_tx_reap(txs, base, base + 2, base + 4, active, 16, freed,
-		&nfreed, &perr, &r) == 2);
+		&nfreed, &perr, &wn, &r) == 2);
 	CHECK(r == XENNET_R_NONE && nfreed == 2 && perr == 1);
 	CHECK(freed[0] == 7 && freed[1] == 3 && !active[7] && !active[3]);
 	CHECK(active[9]);
 	/* a frame's later slots answered with an error count it no more */
 	tx_rsp_put(base + 2, 4, NETIF_RSP_ERROR);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 4, active, 16,
-		freed, &nfreed, &perr, &r) == 1);
+		freed, &nfreed, &perr, &wn, &r) == 1);
 	CHECK(r == XENNET_R_NONE && nfreed == 3 && perr == 1 && !active[4]);
 	base++;
 
 	/* an id answered twice, out of range, or NULL: stop before it */
 	tx_rsp_put(base + 2, 3, NETIF_RSP_OKAY);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
-		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_ID);
+		freed, &nfreed, &perr, &wn, &r) == 0 && r == XENNET_R_BAD_ID);
 	tx_rsp_put(base + 2, 16, NETIF_RSP_OKAY);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
-		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_ID);
+		freed, &nfreed, &perr, &wn, &r) == 0 && r == XENNET_R_BAD_ID);
 	tx_rsp_put(base + 2, 9, NETIF_RSP_NULL);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
-		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
+		freed, &nfreed, &perr, &wn, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
 	CHECK(active[9] && nfreed == 3);
 	/* more responses than requests in flight */
 	tx_rsp_put(base + 2, 9, NETIF_RSP_OKAY);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 4, base + 3, active, 16,
-		freed, &nfreed, &perr, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
+		freed, &nfreed, &perr, &wn, &r) == 0 && r == XENNET_R_BAD_RESPONSE);
 	CHECK(xennet_tx_reap(txs, base + 2, base + 3, base + 3, active, 16,
-		freed, &nfreed, &perr, &r) == 1 && r == XENNET_R_NONE);
+		freed, &nfreed, &perr, &wn, &r) == 1 && r == XENNET_R_NONE);
 	CHECK(nfreed == 4 && freed[3] == 9 && perr == 1);
+
+	/* a frame with an extra: its NULL answer right after the head's,
+	 * even when it comes in a later call; nowhere else
+	 */
+	tx_reset(0);
+	wn = false;
+	active[1] = XENNET_TX_HEAD_EXTRA;
+	active[2] = XENNET_TX_FOLLOW;
+	tx_rsp_put(0, 1, NETIF_RSP_ERROR);
+	CHECK(xennet_tx_reap(txs, 0, 1, 3, active, 16, freed, &nfreed, &perr,
+		&wn, &r) == 1 && r == XENNET_R_NONE && wn && perr == 2);
+	tx_rsp_put(1, 0, NETIF_RSP_NULL);
+	tx_rsp_put(2, 2, NETIF_RSP_ERROR);
+	CHECK(xennet_tx_reap(txs, 1, 3, 3, active, 16, freed, &nfreed, &perr,
+		&wn, &r) == 2 && r == XENNET_R_NONE && !wn && perr == 2);
+	CHECK(nfreed == 6 && freed[5] == 2 && !active[1] && !active[2]);
+	/* a data answer where the NULL belongs */
+	active[1] = XENNET_TX_HEAD_EXTRA;
+	active[2] = XENNET_TX_HEAD;
+	tx_rsp_put(3, 1, NETIF_RSP_OKAY);
+	tx_rsp_put(4, 2, NETIF_RSP_OKAY);
+	CHECK(xennet_tx_reap(txs, 3, 5, 6, active, 16, freed, &nfreed, &perr,
+		&wn, &r) == 1 && r == XENNET_R_BAD_RESPONSE && active[2]);
 	return 0;
 }
 
@@ -515,6 +560,9 @@ test_rx_frame_fill(void)
 {
 	uint32_t gref[XENNET_TX_SLOTS_MAX];
 	RING_IDX cons = UINT32_MAX;	/* wraps inside the frame */
+	struct netif_extra_info gso;
+	struct xennet_rx_frame rf;
+	enum xennet_reason r;
 	unsigned int i, slot;
 
 	memset(rxs, 0, XENNET_PAGE_SIZE);
@@ -523,7 +571,8 @@ test_rx_frame_fill(void)
 		rxs->ring[slot].req.id = 50 + i;
 		rxs->ring[slot].req.gref = 500 + i;
 	}
-	xennet_rx_frame_fill(rxs, cons, 9000, 3, NETRXF_csum_blank, gref);
+	CHECK(xennet_rx_frame_fill(rxs, cons, 9000, 3, NETRXF_csum_blank, gref,
+		NULL) == 3);
 	for (i = 0; i < 3; i++) {
 		struct netif_rx_response *r;
 
@@ -535,8 +584,31 @@ test_rx_frame_fill(void)
 		CHECK(r->flags == ((i < 2 ? NETRXF_more_data : 0) |
 				   (i == 0 ? NETRXF_csum_blank : 0)));
 	}
-	xennet_rx_frame_fill(rxs, 7, 60, 1, 0, gref);
+	xennet_rx_frame_fill(rxs, 7, 60, 1, 0, gref, NULL);
 	CHECK(rxs->ring[7].rsp.status == 60 && rxs->ring[7].rsp.flags == 0);
+
+	/* with a GSO extra: data, extra, data; the frontend reads it back */
+	memset(rxs, 0, XENNET_PAGE_SIZE);
+	for (i = 0; i < 3; i++) {
+		rxs->ring[(cons + i) & 255].req.id = 50 + i;
+		rxs->ring[(cons + i) & 255].req.gref = 500 + i;
+	}
+	memset(&gso, 0, sizeof(gso));
+	gso.type = XEN_NETIF_EXTRA_TYPE_GSO;
+	gso.u.gso.size = 1448;
+	gso.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV6;
+	CHECK(xennet_rx_frame_fill(rxs, cons, 5000, 2, NETRXF_csum_blank, gref,
+		&gso) == 3);
+	CHECK(gref[0] == 500 && gref[1] == 502);	/* 501: the extra's */
+	CHECK(rxs->ring[cons & 255].rsp.flags == (NETRXF_csum_blank |
+	      NETRXF_more_data | NETRXF_extra_info));
+	CHECK(rxs->ring[(cons + 2) & 255].rsp.status == 5000 - 4096);
+	CHECK(xennet_rx_frame_read(rxs, cons, cons + 3, &rf, &r) ==
+	      XENNET_FRAME_OK);
+	CHECK(rf.len == 5000 && rf.nr_slots == 2 && rf.consumed == 3);
+	CHECK(rf.extra_mask == (1u << XEN_NETIF_EXTRA_TYPE_GSO) &&
+	      rf.extra[XEN_NETIF_EXTRA_TYPE_GSO].u.gso.type ==
+	      XEN_NETIF_GSO_TYPE_TCPV6);
 	return 0;
 }
 

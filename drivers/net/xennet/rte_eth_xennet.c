@@ -335,10 +335,14 @@ xennet_mtu_max(const struct xennet_port *p)
 	return XENNET_MTU_MAX;
 }
 
-/* TX buffer size a frontend connection needs for an MTU. */
+/* TX buffer size a frontend connection needs for an MTU, or for TSO
+ * frames of up to 64 KiB.
+ */
 static uint16_t
-xennet_tx_buf_size(uint16_t mtu)
+xennet_tx_buf_size(const struct rte_eth_dev *dev, uint16_t mtu)
 {
+	if (dev->data->dev_conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
+		return XENNET_PAGE_SIZE;
 	return XENNET_MTU_FRAME(mtu) <= XENNET_TX_BUF_SIZE ?
 		XENNET_TX_BUF_SIZE : XENNET_PAGE_SIZE;
 }
@@ -351,22 +355,26 @@ static int
 xennet_rx_fits(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	struct xennet_port *p = dev->data->dev_private;
+	uint64_t offloads = dev->data->dev_conf.rxmode.offloads;
+	uint32_t room, need = offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO ?
+		XENNET_FRAME_MAX : XENNET_MTU_FRAME(mtu);
 	struct xennet_queue *q;
-	uint32_t room;
 	uint16_t i;
 
-	if (dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)
+	if (offloads & RTE_ETH_RX_OFFLOAD_SCATTER)
 		return 0;
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		q = dev->data->rx_queues[i];
 		if (q == NULL)
 			continue;
 		room = rte_pktmbuf_data_room_size(q->mp) - RTE_PKTMBUF_HEADROOM;
-		if (XENNET_MTU_FRAME(mtu) > room) {
-			XN_LOG(ERR, "%s: MTU %u needs frames of %u bytes, more "
-				"than an mbuf of %s holds (%u): enable "
-				"scattered Rx or use larger mbufs", p->name,
-				mtu, XENNET_MTU_FRAME(mtu), q->mp->name, room);
+		if (need > room) {
+			XN_LOG(ERR, "%s: MTU %u%s needs frames of %u bytes, "
+				"more than an mbuf of %s holds (%u): enable "
+				"scattered Rx or use larger mbufs", p->name, mtu,
+				offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO ?
+				" with LRO" : "",
+				need, q->mp->name, room);
 			return -EINVAL;
 		}
 	}
@@ -391,6 +399,8 @@ xennet_rx_len_set(struct rte_eth_dev *dev, uint16_t mtu)
 		q->max_rx_len = XENNET_MTU_FRAME(mtu);
 		q->rx_csum = dev->data->dev_conf.rxmode.offloads &
 			XENNET_RX_CSUM;
+		q->rx_lro = dev->data->dev_conf.rxmode.offloads &
+			RTE_ETH_RX_OFFLOAD_TCP_LRO;
 	}
 }
 
@@ -410,7 +420,7 @@ xennet_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		ret = xennet_rx_fits(dev, mtu);
 	/* Other TX buffers mean another connection. */
 	if (ret == 0 && p->role == XENNET_ROLE_FRONTEND && p->started &&
-	    xennet_tx_buf_size(mtu) != p->want_tx_buf_size) {
+	    xennet_tx_buf_size(dev, mtu) != p->want_tx_buf_size) {
 		XN_LOG(ERR, "%s: stop the port to change the MTU across %u",
 			p->name, XENNET_TX_BUF_SIZE - RTE_ETHER_HDR_LEN -
 			RTE_VLAN_HLEN);
@@ -436,8 +446,11 @@ xennet_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = xennet_mtu_max(p);
 	info->max_rx_queues = p->max_queues;
 	info->max_tx_queues = p->max_queues;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER | XENNET_RX_CSUM;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | XENNET_TX_CSUM;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER | XENNET_RX_CSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_LRO;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | XENNET_TX_CSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	info->max_lro_pkt_size = XENNET_FRAME_MAX;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
 	/* Descriptor counts are hints: a ring holds 256 entries whatever
 	 * the application asks for.
@@ -523,13 +536,14 @@ xennet_dev_start(struct rte_eth_dev *dev)
 	p->want_queues = nq;
 	p->mtu = d->mtu;
 	p->rx_csum = d->dev_conf.rxmode.offloads & XENNET_RX_CSUM;
+	p->rx_lro = d->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO;
 	if (p->role == XENNET_ROLE_FRONTEND) {
 		p->want_rx_bufs = RTE_MIN(RTE_MAX(rxq->nb_desc,
 			(uint16_t)XENNET_RX_BUFS_MIN),
 			(uint16_t)XENNET_RX_RING_SIZE);
 		p->want_tx_bufs = RTE_MIN(RTE_MAX(txq->nb_desc,
 			XENNET_TX_BUFS_PER_PAGE), XENNET_TX_RING_SIZE);
-		p->want_tx_buf_size = xennet_tx_buf_size(d->mtu);
+		p->want_tx_buf_size = xennet_tx_buf_size(dev, d->mtu);
 		/* Page-sized buffers: as many pages, and a 64 KiB frame */
 		if (p->want_tx_buf_size == XENNET_PAGE_SIZE)
 			p->want_tx_bufs = RTE_MAX(p->want_tx_bufs /
@@ -542,6 +556,7 @@ xennet_dev_start(struct rte_eth_dev *dev)
 		     p->conn->d.nr_tx_bufs != p->want_tx_bufs ||
 		     p->conn->d.tx_buf_size != p->want_tx_buf_size ||
 		     p->conn_rx_csum != p->rx_csum ||
+		     p->conn_rx_lro != p->rx_lro ||
 		     p->conn_queues_asked != nq))
 			p->reconnect = true;
 	}
@@ -811,6 +826,7 @@ static const struct xennet_xstat xennet_qxstats[] = {
 	XENNET_QSTAT(wakeups),
 	XENNET_QSTAT(csum_partial),
 	XENNET_QSTAT(csum_completed),
+	XENNET_QSTAT(gso),
 };
 
 #define XENNET_PSTAT(n) { #n, offsetof(struct xennet_port, n) }

@@ -12,8 +12,10 @@
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
+#include <rte_tcp.h>
 
 #include "xennet_log.h"
 #include "xennet_ring.h"
@@ -65,6 +67,7 @@ struct xennet_qstats {
 	uint64_t wakeups;	/* Rx interrupts armed with work already there */
 	uint64_t csum_partial;	/* frames with a partial checksum, either way */
 	uint64_t csum_completed; /* checksums computed here */
+	uint64_t gso;		/* GSO frames (TSO / LRO), either way */
 	uint64_t reason[XENNET_R_MAX];
 };
 
@@ -94,6 +97,8 @@ struct xennet_conn_desc {
 	bool peer_sg;		/* peer takes multi-slot frames */
 	bool peer_csum;		/* peer takes partial IPv4 TCP/UDP checksums */
 	bool peer_csum6;	/* and IPv6 ones */
+	bool peer_gso4;		/* peer takes TCPv4 GSO frames */
+	bool peer_gso6;		/* and TCPv6 ones */
 	bool alive_byte;	/* backend: frontend keeps XENNET_ALIVE_OFF */
 	uint16_t nr_tx_bufs;	/* frontend: TX buffers (and in-flight cap) */
 	uint16_t nr_rx_bufs;	/* frontend: RX buffers posted */
@@ -131,6 +136,8 @@ struct xennet_nq {
 	bool peer_sg;
 	bool peer_csum;
 	bool peer_csum6;
+	bool peer_gso4;
+	bool peer_gso6;
 
 	/* guest TX ring: backend eth Rx, frontend eth Tx */
 	union {
@@ -142,6 +149,7 @@ struct xennet_nq {
 	uint16_t nr_tx_free;
 	uint16_t tx_free[XENNET_TX_RING_SIZE];
 	uint8_t tx_active[XENNET_TX_RING_SIZE];
+	bool tx_want_null;		/* frontend: see xennet_tx_reap */
 
 	/* guest RX ring: backend eth Tx, frontend eth Rx */
 	union {
@@ -168,6 +176,7 @@ struct xennet_queue {
 	uint16_t port_id;
 	uint32_t max_rx_len;		/* Rx queues: longer frames dropped */
 	bool rx_csum;			/* Rx queues: L4 checksum offload on */
+	bool rx_lro;			/* Rx queues: GSO frames taken (LRO) */
 	/* Connection handover with the control plane, see xennet_q_enter */
 	struct xennet_nq *nq;
 	uint32_t in_burst;
@@ -243,6 +252,9 @@ struct xennet_port {
 	uint16_t conn_queues_asked;	/* frontend: want_queues at connect */
 	bool rx_csum;			/* Rx L4 checksum offload enabled */
 	bool conn_rx_csum;		/* frontend: rx_csum at connect */
+	bool rx_lro;			/* Rx TCP LRO enabled: offer GSO */
+	bool conn_rx_lro;		/* frontend: rx_lro at connect */
+	bool published_lro;		/* backend: in feature-gso-* */
 	uint16_t published_queues;	/* backend: multi-queue-max-queues */
 
 	/* control-path counters */
@@ -277,6 +289,47 @@ xennet_tx_csum(struct xennet_queue *q, const struct xennet_nq *nq,
 }
 
 /*
+ * A TSO frame (RTE_MBUF_F_TX_TCP_SEG) for a peer: false if the peer did
+ * not negotiate GSO of its type. Else @e is the GSO extra to send with
+ * it, and the TCP checksum field holds the pseudo-header sum over the
+ * whole frame, length included: Linux's CHECKSUM_PARTIAL, from which a
+ * Linux peer segments it (DPDK's TSO convention leaves the length out).
+ */
+static inline bool
+xennet_tx_gso(struct xennet_queue *q, const struct xennet_nq *nq,
+	struct rte_mbuf *m, struct netif_extra_info *e)
+{
+	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
+	uint16_t sum;
+	void *ip;
+
+	if (!(v6 ? nq->peer_gso6 : nq->peer_gso4) || m->tso_segsz == 0 ||
+	    m->data_len < m->l2_len + m->l3_len + sizeof(struct rte_tcp_hdr))
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
+	sum = v6 ? rte_ipv6_phdr_cksum(ip, 0) : rte_ipv4_phdr_cksum(ip, 0);
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len + m->l3_len +
+		offsetof(struct rte_tcp_hdr, cksum)), &sum, sizeof(sum));
+	memset(e, 0, sizeof(*e));
+	e->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	e->u.gso.size = m->tso_segsz;
+	e->u.gso.type = v6 ? XEN_NETIF_GSO_TYPE_TCPV6 :
+		XEN_NETIF_GSO_TYPE_TCPV4;
+	q->st.gso++;
+	return true;
+}
+
+/* A received GSO frame, as DPDK marks coalesced ones. */
+static inline void
+xennet_rx_gso(struct xennet_queue *q, struct rte_mbuf *m,
+	const struct netif_extra_info *e)
+{
+	m->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m->tso_segsz = e->u.gso.size;
+	q->st.gso++;
+}
+
+/*
  * A received frame's checksum: one its sender left partial (csum_blank)
  * is completed, so every consumer sees a valid frame; false if it cannot
  * be, and the frame is dropped, as Linux's checksum setup drops it.
@@ -296,6 +349,8 @@ xennet_rx_csum(struct xennet_queue *q, struct rte_mbuf *m, bool blank,
 		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	return true;
 }
+
+#define XENNET_GSO_BIT (1u << XEN_NETIF_EXTRA_TYPE_GSO)
 
 /* Frontend: granted pages that hold @n TX buffers of @size bytes. */
 static inline unsigned int

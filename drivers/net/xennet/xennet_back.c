@@ -94,7 +94,15 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	while (cons != prod && nf < nb_pkts) {
 		f = &q->frames[nf];
 		v = xennet_tx_frame_read(s, cons, prod, f, &why);
-		if (unlikely(v == XENNET_FRAME_OK && f->len > q->max_rx_len)) {
+		/* a GSO frame is as long as its segments allow */
+		if (unlikely(v == XENNET_FRAME_OK &&
+			     (f->extra_mask & XENNET_GSO_BIT))) {
+			if (!q->rx_lro) {
+				v = XENNET_FRAME_DROP;
+				why = XENNET_R_GSO_UNSUPPORTED;
+			}
+		} else if (unlikely(v == XENNET_FRAME_OK &&
+				    f->len > q->max_rx_len)) {
 			v = XENNET_FRAME_DROP;
 			why = XENNET_R_TOO_LONG;
 		}
@@ -168,6 +176,9 @@ xennet_back_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(mbufs[i]);
 			continue;
 		}
+		if (f->extra_mask & XENNET_GSO_BIT)
+			xennet_rx_gso(q, mbufs[i],
+				&f->extra[XEN_NETIF_EXTRA_TYPE_GSO]);
 		q->st.bytes += mbufs[i]->pkt_len;
 		pkts[nrx++] = mbufs[i];
 	}
@@ -188,8 +199,11 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct rte_mbuf *done[XENNET_BURST_MAX];
 	uint32_t gref[XENNET_TX_SLOTS_MAX];
 	struct xennet_mbuf_cursor cur;
+	struct netif_extra_info gso;
 	netif_rx_sring_t *s;
-	unsigned int nsegs = 0, ndone = 0, ndrop = 0, i, k, slots, n;
+	unsigned int nsegs = 0, ndone = 0, ndrop = 0, i, k, slots, n, used;
+	uint16_t flags;
+	bool is_gso;
 	uint32_t len, chunk;
 	RING_IDX prod, cons;
 	uint16_t ntx = 0;
@@ -210,6 +224,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 		len = m->pkt_len;
 		slots = xennet_rx_slots_needed(len);
+		is_gso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
 		if (unlikely(len == 0 || slots > XENNET_TX_SLOTS_MAX ||
 			     (slots > 1 && !nq->peer_sg))) {
 			/* The guest can never take it: accept and drop. */
@@ -221,24 +236,40 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			ntx++;
 			continue;
 		}
-		if ((RING_IDX)(prod - cons) < slots) {
+		if ((RING_IDX)(prod - cons) < slots + is_gso) {
 			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
 		if (nsegs + m->nb_segs + slots > q->seg_cap)
 			break;
-		xennet_rx_frame_fill(s, cons, len, slots,
-			xennet_tx_csum(q, nq, m, NETRXF_csum_blank |
-				NETRXF_data_validated), gref);
+		if (is_gso) {
+			if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
+				q->st.errors++;
+				q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+				done[ndone++] = m;
+				ndrop++;
+				ntx++;
+				continue;
+			}
+			flags = NETRXF_csum_blank | NETRXF_data_validated;
+		} else {
+			flags = xennet_tx_csum(q, nq, m, NETRXF_csum_blank |
+				NETRXF_data_validated);
+		}
+		used = xennet_rx_frame_fill(s, cons, len, slots, flags, gref,
+			is_gso ? &gso : NULL);
 		xennet_cursor_init(&cur, m);
-		for (k = 0; k < slots; k++, cons++) {
+		for (k = 0; k < slots; k++) {
 			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
 			n = xennet_segs_build(&q->segs[nsegs], &cur, gref[k],
 				0, chunk, nq->peer_domid, true);
+			/* data slot k sits behind the extra, if any */
 			while (n-- > 0)
-				q->seg_slot[nsegs++] = cons & mask;
+				q->seg_slot[nsegs++] = (cons + k +
+					(is_gso && k > 0)) & mask;
 			len -= chunk;
 		}
+		cons += used;
 		q->st.bytes += m->pkt_len;
 		done[ndone++] = m;
 		ntx++;

@@ -136,6 +136,8 @@ xennet_nq_alloc(struct xennet_port *p, const struct xennet_conn_desc *d,
 	nq->peer_sg = d->peer_sg;
 	nq->peer_csum = d->peer_csum;
 	nq->peer_csum6 = d->peer_csum6;
+	nq->peer_gso4 = d->peer_gso4;
+	nq->peer_gso6 = d->peer_gso6;
 	nq->evh = xennet_evtchn_open();
 	if (nq->evh == NULL) {
 		rte_free(nq);

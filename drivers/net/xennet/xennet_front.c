@@ -28,7 +28,7 @@ xennet_front_tx_reap(struct xennet_queue *q, struct xennet_nq *nq)
 	nq->tx.fe.rsp_cons += xennet_tx_reap(nq->txs, nq->tx.fe.rsp_cons,
 		prod, nq->tx.fe.req_prod_pvt, nq->tx_active,
 		XENNET_TX_RING_SIZE, nq->tx_free, &nq->nr_tx_free,
-		&q->st.peer_errors, &why);
+		&q->st.peer_errors, &nq->tx_want_null, &why);
 	if (unlikely(why != XENNET_R_NONE)) {
 		xennet_fatal(q, why);
 		return false;
@@ -74,10 +74,12 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct xennet_queue *q = queue;
 	struct xennet_nq *nq = xennet_q_enter(q);
 	uint16_t ids[XENNET_TX_SLOTS_MAX];
+	struct netif_extra_info gso;
 	netif_tx_sring_t *s;
 	uint32_t len, off, bufsz;
 	unsigned int slots, k;
 	uint16_t i, flags;
+	bool is_gso;
 
 	if (nq == NULL)
 		return 0;
@@ -101,23 +103,38 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (unlikely(nq->nr_tx_free < slots)) {
+		is_gso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+		/* an extra takes a ring entry but no buffer */
+		if (unlikely(nq->nr_tx_free < slots ||
+			     (RING_IDX)(nq->tx.fe.req_prod_pvt -
+				nq->tx.fe.rsp_cons) + slots + is_gso >
+			     XENNET_TX_RING_SIZE)) {
 			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
 		/* before the copy: a checksum completed here is in it */
-		flags = xennet_tx_csum(q, nq, m, NETTXF_csum_blank |
-			NETTXF_data_validated);
+		if (is_gso) {
+			if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
+				q->st.errors++;
+				q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			flags = NETTXF_csum_blank | NETTXF_data_validated;
+		} else {
+			flags = xennet_tx_csum(q, nq, m, NETTXF_csum_blank |
+				NETTXF_data_validated);
+		}
 		for (k = 0, off = 0; k < slots; k++, off += bufsz) {
 			ids[k] = nq->tx_free[--nq->nr_tx_free];
-			nq->tx_active[ids[k]] = k == 0 ? XENNET_TX_HEAD :
-				XENNET_TX_FOLLOW;
+			nq->tx_active[ids[k]] = k > 0 ? XENNET_TX_FOLLOW :
+				is_gso ? XENNET_TX_HEAD_EXTRA : XENNET_TX_HEAD;
 			xennet_tx_copy(nq, ids[k], m, off,
 				RTE_MIN(len - off, bufsz));
 		}
 		nq->tx.fe.req_prod_pvt = xennet_tx_frame_post(s,
 			nq->tx.fe.req_prod_pvt, len, flags, ids, slots, bufsz,
-			nq->txbuf.grefs);
+			nq->txbuf.grefs, is_gso ? &gso : NULL);
 		q->st.pkts++;
 		q->st.bytes += len;
 		rte_pktmbuf_free(m);
@@ -135,6 +152,7 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct xennet_queue *q = queue;
 	struct xennet_nq *nq = xennet_q_enter(q);
 	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	const struct netif_extra_info *gso = NULL;
 	struct xennet_rx_frame f;
 	struct xennet_mbuf_cursor cur;
 	enum xennet_verdict v;
@@ -163,7 +181,22 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			xennet_fatal(q, why);
 			break;
 		}
-		if (unlikely(v == XENNET_FRAME_OK && f.len > q->max_rx_len)) {
+		/* a GSO frame is as long as its segments allow */
+		if (unlikely(v == XENNET_FRAME_OK &&
+			     (f.extra_mask & XENNET_GSO_BIT))) {
+			gso = &f.extra[XEN_NETIF_EXTRA_TYPE_GSO];
+			if (!q->rx_lro) {
+				v = XENNET_FRAME_DROP;
+				why = XENNET_R_GSO_UNSUPPORTED;
+			} else if (gso->u.gso.size == 0 ||
+				   (gso->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+				    gso->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6)) {
+				/* as netfront's xennet_set_skb_gso() */
+				v = XENNET_FRAME_DROP;
+				why = XENNET_R_BAD_RESPONSE;
+			}
+		} else if (unlikely(v == XENNET_FRAME_OK &&
+				    f.len > q->max_rx_len)) {
 			v = XENNET_FRAME_DROP;
 			why = XENNET_R_TOO_LONG;
 		}
@@ -193,6 +226,8 @@ xennet_front_rx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 					f.rsp[0].flags & NETRXF_csum_blank,
 					f.rsp[0].flags &
 					NETRXF_data_validated))) {
+				if (f.extra_mask & XENNET_GSO_BIT)
+					xennet_rx_gso(q, m, gso);
 				q->st.bytes += f.len;
 				pkts[nrx++] = m;
 			} else {

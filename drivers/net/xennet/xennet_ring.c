@@ -163,12 +163,11 @@ xennet_tx_frame_read(const netif_tx_sring_t *sring, RING_IDX cons,
 		r = XENNET_R_CROSS_PAGE;
 		goto out;
 	}
+	/* a valid one is the caller's to take or drop */
 	if (f->extra_mask & (1u << XEN_NETIF_EXTRA_TYPE_GSO)) {
 		r = xennet_gso_check(&f->extra[XEN_NETIF_EXTRA_TYPE_GSO]);
 		if (r != XENNET_R_NONE)
 			goto out;
-		if (drop == XENNET_R_NONE)
-			drop = XENNET_R_GSO_UNSUPPORTED;
 	}
 	if (drop == XENNET_R_NONE &&
 	    (f->extra_mask & ((1u << XEN_NETIF_EXTRA_TYPE_MCAST_ADD) |
@@ -268,7 +267,7 @@ unsigned int
 xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons, RING_IDX prod,
 	RING_IDX req_prod_pvt, uint8_t *active, uint16_t nr_ids,
 	uint16_t *freed, uint16_t *nfreed, uint64_t *peer_errors,
-	enum xennet_reason *reason)
+	bool *want_null, enum xennet_reason *reason)
 {
 	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
 	struct netif_tx_response rsp;
@@ -282,17 +281,23 @@ xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons, RING_IDX prod,
 	}
 	for (i = cons; i != prod; i++) {
 		XENNET_COPY_OUT(&rsp, &sring->ring[i & mask].rsp);
-		if (rsp.status == NETIF_RSP_NULL) {
+		/* the answer to an extra, and only that, is NULL */
+		if ((rsp.status == NETIF_RSP_NULL) != *want_null) {
 			*reason = XENNET_R_BAD_RESPONSE;
 			break;
+		}
+		if (*want_null) {
+			*want_null = false;
+			continue;
 		}
 		if (rsp.id >= nr_ids || !active[rsp.id]) {
 			*reason = XENNET_R_BAD_ID;
 			break;
 		}
 		if (rsp.status != NETIF_RSP_OKAY &&
-		    active[rsp.id] == XENNET_TX_HEAD)
+		    active[rsp.id] >= XENNET_TX_HEAD)
 			(*peer_errors)++;
+		*want_null = active[rsp.id] == XENNET_TX_HEAD_EXTRA;
 		active[rsp.id] = 0;
 		freed[(*nfreed)++] = rsp.id;
 	}
@@ -302,7 +307,8 @@ xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons, RING_IDX prod,
 RING_IDX
 xennet_tx_frame_post(netif_tx_sring_t *sring, RING_IDX req_prod_pvt,
 	uint32_t len, uint16_t flags, const uint16_t *ids, unsigned int n,
-	uint32_t buf_size, const uint32_t *grefs)
+	uint32_t buf_size, const uint32_t *grefs,
+	const struct netif_extra_info *extra)
 {
 	const unsigned int mask = XENNET_TX_RING_SIZE - 1;
 	const uint32_t per_page = XENNET_PAGE_SIZE / buf_size;
@@ -318,6 +324,11 @@ xennet_tx_frame_post(netif_tx_sring_t *sring, RING_IDX req_prod_pvt,
 		req->flags = (k == 0 ? flags : 0) |
 			(k + 1 < n ? NETTXF_more_data : 0);
 		len -= RTE_MIN(len, buf_size);
+		if (k == 0 && extra != NULL) {
+			req->flags |= NETTXF_extra_info;
+			memcpy(&sring->ring[req_prod_pvt++ & mask], extra,
+				sizeof(*extra));
+		}
 	}
 	return req_prod_pvt;
 }
@@ -342,13 +353,15 @@ xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
 	return req_prod_pvt;
 }
 
-void
+unsigned int
 xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons, uint32_t len,
-	unsigned int slots, uint16_t flags, uint32_t *gref)
+	unsigned int slots, uint16_t flags, uint32_t *gref,
+	const struct netif_extra_info *extra)
 {
 	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
 	struct netif_rx_response *rsp;
 	struct netif_rx_request req;
+	RING_IDX start = cons;
 	uint32_t chunk;
 	unsigned int k;
 
@@ -363,5 +376,13 @@ xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons, uint32_t len,
 			(k + 1 < slots ? NETRXF_more_data : 0);
 		rsp->status = chunk;
 		len -= chunk;
+		if (k == 0 && extra != NULL) {
+			/* in the next request's slot, which it consumes */
+			rsp->flags |= NETRXF_extra_info;
+			cons++;
+			memcpy(&sring->ring[cons & mask], extra,
+				sizeof(*extra));
+		}
 	}
+	return cons - start;
 }

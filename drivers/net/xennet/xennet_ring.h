@@ -54,7 +54,7 @@ enum xennet_reason {
 	XENNET_R_TOO_MANY_SLOTS,	/* 19-20 follow-on slots: drop */
 	XENNET_R_SLOT_OVERSIZE,		/* later slot larger than what remains */
 	XENNET_R_RUNT,			/* first size below an Ethernet header */
-	XENNET_R_GSO_UNSUPPORTED,	/* valid GSO extra, not negotiated */
+	XENNET_R_GSO_UNSUPPORTED,	/* GSO frame, not negotiated/enabled */
 	XENNET_R_MCAST,			/* multicast control request, no data */
 	XENNET_R_NOT_SUPPORTED,		/* feature not negotiated (e.g. SG) */
 	XENNET_R_TOO_LONG,		/* longer than the MTU allows */
@@ -91,7 +91,8 @@ struct xennet_tx_frame {
 /*
  * Read the frame starting at @cons from a guest TX ring whose producer was
  * read as @prod. Every entry is copied out of shared memory before it is
- * looked at. Returns the verdict; @f->consumed says how many entries to
+ * looked at. A valid GSO extra is left in @f->extra for the caller to
+ * take or refuse. Returns the verdict; @f->consumed says how many entries to
  * step over (0 only when fatal).
  */
 enum xennet_verdict xennet_tx_frame_read(const netif_tx_sring_t *sring,
@@ -131,19 +132,22 @@ enum xennet_verdict xennet_rx_frame_read(const netif_rx_sring_t *sring,
  * Frontend: collect the TX responses in [@cons, @prod). The producer may
  * not run past what was requested (@req_prod_pvt); each response must
  * answer an id below @nr_ids that is in flight (@active[id] is
- * XENNET_TX_HEAD for a frame's first slot, XENNET_TX_FOLLOW for the
- * others), and NETIF_RSP_NULL is malformed since this frontend sends no
- * extras. Each answered id is cleared in @active and appended to @freed
- * (*nfreed grows); *peer_errors counts frames whose first slot has an
- * error status. Returns the entries consumed; on a broken response
- * *reason says why and the entries before it are consumed.
+ * XENNET_TX_HEAD for a frame's first slot, XENNET_TX_HEAD_EXTRA for one
+ * followed by an extra, XENNET_TX_FOLLOW for the others), and
+ * NETIF_RSP_NULL comes right after the answer to a XENNET_TX_HEAD_EXTRA
+ * and nowhere else (*want_null carries that between calls). Each answered
+ * id is cleared in @active and appended to @freed (*nfreed grows);
+ * *peer_errors counts frames whose first slot has an error status.
+ * Returns the entries consumed; on a broken response *reason says why and
+ * the entries before it are consumed.
  */
 #define XENNET_TX_FOLLOW 1
 #define XENNET_TX_HEAD 2
+#define XENNET_TX_HEAD_EXTRA 3
 unsigned int xennet_tx_reap(const netif_tx_sring_t *sring, RING_IDX cons,
 	RING_IDX prod, RING_IDX req_prod_pvt, uint8_t *active, uint16_t nr_ids,
 	uint16_t *freed, uint16_t *nfreed, uint64_t *peer_errors,
-	enum xennet_reason *reason);
+	bool *want_null, enum xennet_reason *reason);
 
 /*
  * Frontend: post again the buffers of @n consumed RX slots starting at
@@ -160,22 +164,27 @@ RING_IDX xennet_rx_repost(netif_rx_sring_t *sring, RING_IDX req_prod_pvt,
  * Each request is copied out (its gref into @gref[k]) and answered in its
  * own slot, which Linux netfront relies on (it ignores response ids):
  * status is the chunk's size, NETRXF_more_data on all but the last, and
- * @flags on the first.
+ * @flags on the first. An @extra (or NULL) goes in the slot after the
+ * first (NETRXF_extra_info), consuming that request, as Linux netback
+ * places it. Returns the requests consumed: @slots, plus one with @extra.
  */
-void xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons,
-	uint32_t len, unsigned int slots, uint16_t flags, uint32_t *gref);
+unsigned int xennet_rx_frame_fill(netif_rx_sring_t *sring, RING_IDX cons,
+	uint32_t len, unsigned int slots, uint16_t flags, uint32_t *gref,
+	const struct netif_extra_info *extra);
 
 /*
  * Frontend: post a frame of @len bytes held in the @n buffers @ids[] of
  * @buf_size bytes each (buffer id i is at offset (i % per page) * buf_size
  * in page @grefs[i / per page]), at @req_prod_pvt. The first request's
  * size is the whole frame's and later ones their own (the TX size rule),
- * NETTXF_more_data on all but the last; @flags go on the first. Returns
- * the new req_prod_pvt.
+ * NETTXF_more_data on all but the last; @flags go on the first, and an
+ * @extra (or NULL) in the entry after it (NETTXF_extra_info). Returns the
+ * new req_prod_pvt.
  */
 RING_IDX xennet_tx_frame_post(netif_tx_sring_t *sring, RING_IDX req_prod_pvt,
 	uint32_t len, uint16_t flags, const uint16_t *ids, unsigned int n,
-	uint32_t buf_size, const uint32_t *grefs);
+	uint32_t buf_size, const uint32_t *grefs,
+	const struct netif_extra_info *extra);
 
 /* Ring slots a backend needs to deliver @len bytes to a guest. */
 static inline unsigned int

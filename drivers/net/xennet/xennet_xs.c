@@ -378,13 +378,15 @@ xennet_still_refused(struct xennet_port *p, const char *raw)
 static void
 xennet_back_publish(struct xennet_port *p)
 {
+	const char *gso = p->rx_lro ? "1" : "0";
 	char maxq[8], mtu[8];
 	const struct xennet_xs_kv features[] = {
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
 		{ "feature-sg", "1" },
-		{ "feature-gso-tcpv4", "0" },
-		{ "feature-gso-tcpv6", "0" },
+		/* GSO frames only for an application that takes them */
+		{ "feature-gso-tcpv4", gso },
+		{ "feature-gso-tcpv6", gso },
 		/* partial checksums are completed on Rx: IPv4 ones cannot
 		 * be refused, so IPv6 ones are as welcome
 		 */
@@ -403,6 +405,7 @@ xennet_back_publish(struct xennet_port *p)
 			RTE_DIM(features)) == 0) {
 		p->published_queues = p->want_queues;
 		p->published_mtu = p->mtu;
+		p->published_lro = p->rx_lro;
 	}
 }
 
@@ -582,6 +585,10 @@ xennet_back_read_conn(struct xennet_port *p, struct xennet_conn_desc *d)
 		"%s/feature-no-csum-offload", p->fe_path) != 0 || val == 0;
 	d->peer_csum6 = xennet_xs_read_uint(XS, &val,
 		"%s/feature-ipv6-csum-offload", p->fe_path) == 0 && val == 1;
+	d->peer_gso4 = xennet_xs_read_uint(XS, &val, "%s/feature-gso-tcpv4",
+		p->fe_path) == 0 && val == 1;
+	d->peer_gso6 = xennet_xs_read_uint(XS, &val, "%s/feature-gso-tcpv6",
+		p->fe_path) == 0 && val == 1;
 	d->alive_byte = xennet_xs_read_uint(XS, &val,
 		"%s/feature-xennet-alive", p->fe_path) == 0 && val == 1;
 	return 0;
@@ -700,7 +707,7 @@ xennet_back_reconcile(struct xennet_port *p)
 	}
 	/* Reconfigured: offer the new queue count to the next frontend. */
 	if (p->published_queues != p->want_queues ||
-	    p->published_mtu != p->mtu)
+	    p->published_mtu != p->mtu || p->published_lro != p->rx_lro)
 		xennet_back_publish(p);
 	p->peer_state = xennet_peer_state_read(p, p->fe_path, raw,
 		sizeof(raw));
@@ -928,6 +935,10 @@ xennet_front_connect(struct xennet_port *p)
 	d.peer_csum = true;
 	d.peer_csum6 = xennet_xs_read_uint(XS, &val,
 		"%s/feature-ipv6-csum-offload", p->be_path) == 0 && val == 1;
+	d.peer_gso4 = xennet_xs_read_uint(XS, &val, "%s/feature-gso-tcpv4",
+		p->be_path) == 0 && val == 1;
+	d.peer_gso6 = xennet_xs_read_uint(XS, &val, "%s/feature-gso-tcpv6",
+		p->be_path) == 0 && val == 1;
 	if (!d.peer_sg && p->mtu > XENNET_MTU_DEFAULT)
 		XN_LOG(WARNING, "%s: backend %s lacks feature-sg: frames "
 			"longer than a page are dropped (MTU %u)", p->name,
@@ -953,6 +964,7 @@ xennet_front_connect(struct xennet_port *p)
 	}
 	p->conn_queues_asked = p->want_queues;
 	p->conn_rx_csum = p->rx_csum;
+	p->conn_rx_lro = p->rx_lro;
 
 	/* One transaction: each queue's keys (flat for one queue, under
 	 * queue-N/ for more, as netfront writes them), the features, and
@@ -994,6 +1006,9 @@ xennet_front_connect(struct xennet_port *p)
 	 */
 	xennet_key(k, "", "feature-no-csum-offload", !p->rx_csum);
 	xennet_key(k, "", "feature-ipv6-csum-offload", p->rx_csum);
+	/* GSO frames only for an application that takes them (LRO) */
+	xennet_key(k, "", "feature-gso-tcpv4", p->rx_lro);
+	xennet_key(k, "", "feature-gso-tcpv6", p->rx_lro);
 	xennet_key(k, "", "feature-sg", 1);
 	xennet_key(k, "", "ctrl-ring-ref", -1);
 	xennet_key(k, "", "event-channel-ctrl", -1);

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""GSO, both roles: an application that enables Rx TCP LRO makes its end
+offer feature-gso-tcpv4/v6; a TSO frame (RTE_MBUF_F_TX_TCP_SEG) towards
+such a peer crosses the rings whole with a GSO extra and arrives as one
+mbuf chain flagged RTE_MBUF_F_RX_LRO with the segment size in tso_segsz,
+its checksum valid (the byte comparison checks it); towards a peer that
+did not negotiate GSO it is dropped and counted."""
+
+import pytest
+
+from xnit import traffic_args
+from test_traffic import assert_clean
+
+BACKEND = "net_xennet0,role=backend,domain=guest1"
+FRONTEND = "net_xennet0"
+MSS = 1460
+# Frames at or below the MSS go without TSO; the others are GSO frames.
+SIZES = [200, 1514, 3000, 9018, 32768, 65535]
+COUNT = len(SIZES) * 10
+NR_GSO = COUNT * 4 // len(SIZES)
+COMMON = ["--mtu", 1500, "--scatter"]
+
+
+def run(machine, sender, proto, tx_extra, rx_extra):
+    send = traffic_args("send", COUNT, sizes=SIZES, link_timeout=30,
+                        linger=30) + ["--proto", proto] + COMMON + tx_extra
+    recv = traffic_args("recv", COUNT, sizes=SIZES, link_timeout=30,
+                        first_timeout=30, idle_timeout=3) + \
+        ["--proto", proto] + COMMON + rx_extra
+    if sender == "frontend":
+        rx = machine.spawn("0", [BACKEND], *recv)
+        tx = machine.spawn("guest1", [FRONTEND], *send)
+    else:
+        rx = machine.spawn("guest1", [FRONTEND], *recv)
+        tx = machine.spawn("0", [BACKEND], *send)
+    tx.wait_report("done", 60)
+    r = rx.wait_report("done", 60)
+    for p in (tx, rx):
+        p.stop()
+    return tx.report("exit")["ports"][0], r["ports"][0]
+
+
+@pytest.mark.parametrize("proto", ["tcp4", "tcp6"])
+@pytest.mark.parametrize("sender", ["frontend", "backend"])
+def test_tso_to_lro(machine, guest, sender, proto):
+    tx, rx = run(machine, sender, proto, ["--tso", MSS],
+                 ["--lro", "--tso", MSS])
+    assert (rx["rx"]["ok"], rx["rx"]["missing"], rx["rx"]["bad"]) == \
+        (COUNT, 0, 0), rx["rx"]
+    assert rx["rx"]["lro"] == NR_GSO and rx["rx"]["lro_bad_segsz"] == 0, \
+        rx["rx"]
+    assert tx["xstats"]["tx_q0_gso"] == NR_GSO, tx["xstats"]
+    assert rx["xstats"]["rx_q0_gso"] == NR_GSO, rx["xstats"]
+    # GSO frames carry a partial checksum, completed on receipt.
+    assert rx["xstats"]["rx_q0_csum_completed"] == NR_GSO
+    for port, who in ((tx, "sender"), (rx, "receiver")):
+        assert_clean(port, who)
+    lro_end = "/local/domain/0/backend/vif/%d/0" if sender == "frontend" \
+        else "/local/domain/%d/device/vif/0"
+    for key in ("feature-gso-tcpv4", "feature-gso-tcpv6"):
+        assert machine.xs_read((lro_end % guest) + "/" + key) == "1"
+
+
+@pytest.mark.parametrize("sender", ["frontend", "backend"])
+def test_tso_to_peer_without_gso(machine, guest, sender):
+    """The receiver did not enable LRO, so its end offers no GSO: the
+    sender drops its TSO frames and counts each once; the others cross."""
+    tx, rx = run(machine, sender, "tcp4", ["--tso", MSS], [])
+    assert tx["xstats"]["tx_q0_gso_unsupported"] == NR_GSO, tx["xstats"]
+    assert tx["stats"]["oerrors"] == NR_GSO
+    assert (rx["rx"]["ok"], rx["rx"]["missing"]) == \
+        (COUNT - NR_GSO, NR_GSO), rx["rx"]
+    assert rx["rx"]["lro"] == 0
+    lro_end = "/local/domain/0/backend/vif/%d/0" if sender == "frontend" \
+        else "/local/domain/%d/device/vif/0"
+    assert machine.xs_read((lro_end % guest) + "/feature-gso-tcpv4") == "0"
