@@ -6,9 +6,12 @@ mbuf chain flagged RTE_MBUF_F_RX_LRO with the segment size in tso_segsz,
 its checksum valid (the byte comparison checks it); towards a peer that
 did not negotiate GSO it is dropped and counted."""
 
+import os
+
 import pytest
 
 from xnit import traffic_args
+from test_control import BUILD, PLUGIN, XENEMU_BIN, tpmd
 from test_traffic import assert_clean
 
 BACKEND = "net_xennet0,role=backend,domain=guest1"
@@ -74,3 +77,40 @@ def test_tso_to_peer_without_gso(machine, guest, sender):
     lro_end = "/local/domain/0/backend/vif/%d/0" if sender == "frontend" \
         else "/local/domain/%d/device/vif/0"
     assert machine.xs_read((lro_end % guest) + "/feature-gso-tcpv4") == "0"
+
+
+def test_gso_through_testpmd(machine, guest, monkeypatch):
+    """A guest's TSO frames cross a DPDK switch (unmodified testpmd, io
+    forwarding between two backend ports with LRO on) whole: the backend
+    port they leave by passes the GSO extra on to the other guest."""
+    machine.create("guest2")
+    machine.vif_add("guest2")
+    monkeypatch.setenv("XENEMU_DIR", machine.dir)
+    monkeypatch.setenv("XENNET_BUILD", BUILD)
+    sw = tpmd.TestPmd(XENEMU_BIN, 0, "switch", PLUGIN, [
+        "net_xennet0,role=backend,domain=guest1",
+        "net_xennet1,role=backend,domain=guest2"], "0@0,1@0",
+        machine.mem_mode, log=os.path.join(machine.dir, "switch.log"),
+        extra=["--enable-lro", "--enable-scatter", "--forward-mode=io"])
+    try:
+        sw.cmd("start")
+        rx = machine.spawn("guest2", [FRONTEND], *traffic_args(
+            "recv", COUNT, sizes=SIZES, link_timeout=30, first_timeout=30,
+            idle_timeout=3) + ["--proto", "tcp4", "--lro", "--tso", MSS] +
+            COMMON)
+        tx = machine.spawn("guest1", [FRONTEND], *traffic_args(
+            "send", COUNT, sizes=SIZES, link_timeout=30, linger=30) +
+            ["--proto", "tcp4", "--tso", MSS] + COMMON, core=1)
+        rx.wait_report("link", 30)
+        tx.wait_report("done", 60)
+        r = rx.wait_report("done", 60)
+        port = r["ports"][0]
+        assert (port["rx"]["ok"], port["rx"]["missing"], port["rx"]["bad"]) \
+            == (COUNT, 0, 0), port["rx"]
+        assert port["rx"]["lro"] == NR_GSO, port["rx"]
+        x = sw.xstats(1)
+        assert int(x["tx_q0_gso"]) == NR_GSO, x
+        for p in (tx, rx):
+            p.stop()
+    finally:
+        sw.quit()

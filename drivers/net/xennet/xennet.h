@@ -14,6 +14,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_net.h>
 #include <rte_spinlock.h>
 #include <rte_tcp.h>
 
@@ -286,6 +287,40 @@ xennet_tx_csum(struct xennet_queue *q, const struct xennet_nq *nq,
 	if (xennet_csum_complete(m))
 		q->st.csum_completed++;
 	return 0;
+}
+
+/*
+ * Whether to send @m as a GSO frame: a TSO one (RTE_MBUF_F_TX_TCP_SEG),
+ * or one that came in as GSO (RTE_MBUF_F_RX_LRO, from a xennet port) and
+ * that an application forwards unchanged, when the peer takes GSO: so a
+ * guest's large frames cross a DPDK switch whole. The latter gets the
+ * TSO fields from its headers; without GSO at the peer it goes as one
+ * large frame, as before.
+ */
+static inline bool
+xennet_tx_is_gso(const struct xennet_nq *nq, struct rte_mbuf *m)
+{
+	struct rte_net_hdr_lens hl;
+	uint32_t pt;
+
+	if (likely(!(m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG |
+				    RTE_MBUF_F_RX_LRO))))
+		return false;
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		return true;
+	if (m->tso_segsz == 0 || !(nq->peer_gso4 || nq->peer_gso6))
+		return false;
+	pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+		RTE_PTYPE_L4_MASK);
+	if ((pt & RTE_PTYPE_L4_MASK) != RTE_PTYPE_L4_TCP ||
+	    !(RTE_ETH_IS_IPV4_HDR(pt) ? nq->peer_gso4 : nq->peer_gso6))
+		return false;
+	m->l2_len = hl.l2_len;
+	m->l3_len = hl.l3_len;
+	m->l4_len = hl.l4_len;
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (RTE_ETH_IS_IPV4_HDR(pt) ?
+		RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+	return true;
 }
 
 /*

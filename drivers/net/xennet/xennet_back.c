@@ -224,7 +224,7 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 		len = m->pkt_len;
 		slots = xennet_rx_slots_needed(len);
-		is_gso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+		is_gso = xennet_tx_is_gso(nq, m);
 		if (unlikely(len == 0 || slots > XENNET_TX_SLOTS_MAX ||
 			     (slots > 1 && !nq->peer_sg))) {
 			/* The guest can never take it: accept and drop. */

@@ -103,7 +103,7 @@ xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		is_gso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+		is_gso = xennet_tx_is_gso(nq, m);
 		/* an extra takes a ring entry but no buffer */
 		if (unlikely(nq->nr_tx_free < slots ||
 			     (RING_IDX)(nq->tx.fe.req_prod_pvt -
