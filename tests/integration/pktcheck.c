@@ -46,7 +46,12 @@
  * exceeds MSS with TCP segmentation offload (the pseudo-header sum without
  * the length, as DPDK's convention is); --lro enables Rx TCP LRO and "rx"
  * counts the frames flagged RTE_MBUF_F_RX_LRO ("lro") and those of them
- * whose tso_segsz differs from --tso ("lro_bad_segsz").
+ * whose tso_segsz differs from --tso ("lro_bad_segsz"). --segments (TCP
+ * only) expects frames to arrive cut into TCP segments, as for a sender's
+ * TSO towards a peer without GSO: every one must have valid IPv4 and TCP
+ * checksums, the segments of a frame are put together again (headers of
+ * the first, lengths and checksums recomputed) and the result checked as
+ * any frame; "rx" counts "segments" and "seg_bad_csum".
  *
  * --rounds N repeats send/recv/pingpong N times; each round after the
  * first waits for the link to go down and come up again (a reconnect).
@@ -169,6 +174,7 @@ struct pc_cfg {
 	bool rx_csum;
 	uint16_t tso;
 	bool lro;
+	bool segments;
 	uint16_t mbuf_size;
 	uint16_t tx_seg;
 };
@@ -199,6 +205,9 @@ struct pc_rx {
 	uint64_t csum_bad;	/* flagged RTE_MBUF_F_RX_L4_CKSUM_BAD */
 	uint64_t lro;		/* flagged RTE_MBUF_F_RX_LRO */
 	uint64_t lro_bad_segsz;	/* of those, tso_segsz other than --tso */
+	uint64_t segments;	/* --segments: TCP segments received */
+	uint64_t seg_bad_csum;	/* of those, with a checksum that fails */
+	uint32_t reasm_len;	/* bytes of the frame being put together */
 	uint64_t last_rx_tsc;
 	bool done;
 	struct pc_rxq q[PC_MAX_QUEUES];
@@ -440,15 +449,44 @@ pc_frame_build(uint8_t *buf, uint16_t stream, uint8_t queue, uint32_t seq,
 	}
 }
 
+/* @size bytes of @buf in an mbuf chain (segments of --tx-seg at most). */
+static struct rte_mbuf *
+pc_buf_mbuf(struct pc_port *pp, const uint8_t *buf, uint32_t size)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0, n;
+	uint8_t *data;
+
+	while (off < size) {
+		m = rte_pktmbuf_alloc(pp->mp);
+		if (m == NULL)
+			goto fail;
+		n = RTE_MIN(size - off, (uint32_t)rte_pktmbuf_tailroom(m));
+		if (cfg.tx_seg != 0)
+			n = RTE_MIN(n, (uint32_t)cfg.tx_seg);
+		data = (uint8_t *)rte_pktmbuf_append(m, n);
+		memcpy(data, buf + off, n);
+		off += n;
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			goto fail;
+		}
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
 static struct rte_mbuf *
 pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 {
 	static uint8_t frame[PC_FRAME_MAX];
 	uint16_t size = pc_size_of(pp->qc.queues, q, seq);
-	struct rte_mbuf *head = NULL, *m;
-	uint32_t off = 0, n;
 	bool tso = cfg.tso != 0 && size > pc_hoff() + cfg.tso;
-	uint8_t *data;
+	struct rte_mbuf *head;
 
 	pc_frame_build(frame, pp->stream, q, seq, size);
 	if (tso) {
@@ -465,23 +503,9 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 		sum = pc_l4_csum(frame, true);
 		memcpy(pc_csum_field(frame), &sum, sizeof(sum));
 	}
-	while (off < size) {
-		m = rte_pktmbuf_alloc(pp->mp);
-		if (m == NULL)
-			goto fail;
-		n = RTE_MIN(size - off, (uint32_t)rte_pktmbuf_tailroom(m));
-		if (cfg.tx_seg != 0)
-			n = RTE_MIN(n, (uint32_t)cfg.tx_seg);
-		data = (uint8_t *)rte_pktmbuf_append(m, n);
-		memcpy(data, frame + off, n);
-		off += n;
-		if (head == NULL) {
-			head = m;
-		} else if (rte_pktmbuf_chain(head, m) != 0) {
-			rte_pktmbuf_free(m);
-			goto fail;
-		}
-	}
+	head = pc_buf_mbuf(pp, frame, size);
+	if (head == NULL)
+		return NULL;
 	if (tso) {
 		head->l2_len = RTE_ETHER_HDR_LEN;
 		head->l3_len = pc_l3_len();
@@ -498,9 +522,88 @@ pc_frame_mbuf(struct pc_port *pp, uint16_t q, uint32_t seq)
 			RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
 	}
 	return head;
-fail:
-	rte_pktmbuf_free(head);
-	return NULL;
+}
+
+static void pc_frame_check(struct pc_port *pp, uint16_t rxq,
+	struct rte_mbuf *m);
+
+/*
+ * --segments: take TCP segment m; once a frame's segments are all in,
+ * check the frame they make. Segment seq numbers count from 0 in each
+ * frame (pktcheck's frames all start at TCP seq 0).
+ */
+static void
+pc_segment_take(struct pc_port *pp, uint16_t rxq, struct rte_mbuf *m)
+{
+	static uint8_t seg[PC_FRAME_MAX], frame[PC_FRAME_MAX];
+	struct pc_rx *rx = &pp->rx;
+	uint32_t len = m->pkt_len, h = pc_hoff(), seq, want;
+	const struct rte_tcp_hdr *th;
+	struct rte_mbuf *whole;
+	uint16_t sum, got_sum;
+	const void *src;
+	bool ok;
+
+	rx->segments++;
+	src = len >= h ? rte_pktmbuf_read(m, 0, len, seg) : NULL;
+	if (src == NULL) {
+		rx->foreign++;
+		return;
+	}
+	if (src != seg)
+		memcpy(seg, src, len);
+	th = (const void *)(seg + RTE_ETHER_HDR_LEN + pc_l3_len());
+	/* the L4 checksum recomputed over a zero field must be what is
+	 * there; an IPv4 header sums to all ones with its checksum
+	 */
+	memcpy(&got_sum, pc_csum_field(seg), sizeof(got_sum));
+	memset(pc_csum_field(seg), 0, sizeof(got_sum));
+	ok = pc_l4_csum(seg, false) == got_sum;
+	memcpy(pc_csum_field(seg), &got_sum, sizeof(got_sum));
+	if (!pc_ipv6())
+		ok &= rte_raw_cksum(seg + RTE_ETHER_HDR_LEN,
+			sizeof(struct rte_ipv4_hdr)) == 0xffff;
+	rx->seg_bad_csum += !ok;
+	seq = rte_be_to_cpu_32(th->sent_seq);
+	if (seq == 0) {
+		memcpy(frame, seg, len);
+		rx->reasm_len = len;
+	} else if (seq == rx->reasm_len - h && rx->reasm_len + len - h <=
+		   PC_FRAME_MAX) {
+		memcpy(frame + rx->reasm_len, seg + h, len - h);
+		rx->reasm_len += len - h;
+	} else {
+		rx->out_of_order++;
+		return;
+	}
+	want = rx->reasm_len >= h + PC_HDR_LEN ?
+		(uint32_t)frame[h + 10] << 8 | frame[h + 11] : 0;
+	if (rx->reasm_len < want)
+		return;
+	/* the frame as sent: its lengths, IPv4 id and checksums */
+	if (pc_ipv6()) {
+		struct rte_ipv6_hdr *ip6 = (void *)(frame + RTE_ETHER_HDR_LEN);
+
+		ip6->payload_len = rte_cpu_to_be_16(rx->reasm_len -
+			RTE_ETHER_HDR_LEN - sizeof(*ip6));
+	} else {
+		struct rte_ipv4_hdr *ip4 = (void *)(frame + RTE_ETHER_HDR_LEN);
+
+		ip4->total_length = rte_cpu_to_be_16(rx->reasm_len -
+			RTE_ETHER_HDR_LEN);
+		ip4->packet_id = 0;
+		ip4->hdr_checksum = 0;
+		ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+	}
+	memset(pc_csum_field(frame), 0, 2);
+	sum = pc_l4_csum(frame, false);
+	memcpy(pc_csum_field(frame), &sum, sizeof(sum));
+	whole = pc_buf_mbuf(pp, frame, rx->reasm_len);
+	if (whole == NULL)
+		return;
+	rx->reasm_len = 0;
+	pc_frame_check(pp, rxq, whole);
+	rte_pktmbuf_free(whole);
 }
 
 /* Check frame m, which came in on Rx queue rxq. */
@@ -708,7 +811,10 @@ pc_rx_poll_queue(struct pc_port *pp, uint16_t q, bool echo)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		pc_frame_check(pp, q, pkts[i]);
+		if (cfg.segments)
+			pc_segment_take(pp, q, pkts[i]);
+		else
+			pc_frame_check(pp, q, pkts[i]);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
@@ -872,14 +978,15 @@ pc_json_port(FILE *f, struct pc_port *pp)
 		",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
 		",\"wrong_queue\":%" PRIu64 ",\"csum_good\":%" PRIu64
 		",\"csum_bad\":%" PRIu64 ",\"lro\":%" PRIu64
-		",\"lro_bad_segsz\":%" PRIu64 ",\"per_queue\":[",
+		",\"lro_bad_segsz\":%" PRIu64 ",\"segments\":%" PRIu64
+		",\"seg_bad_csum\":%" PRIu64 ",\"per_queue\":[",
 		pp->rx.ok, pp->rx.bytes_ok, pp->rx.missing, pp->rx.bad_len,
 		pp->rx.bad_data, pp->rx.out_of_order, pp->rx.wrong_stream,
 		pp->rx.foreign, pp->rx.late,
 		pp->rx.bad_len + pp->rx.bad_data + pp->rx.out_of_order +
 		pp->rx.wrong_stream + pp->rx.foreign, pp->rx.wrong_queue,
 		pp->rx.csum_good, pp->rx.csum_bad, pp->rx.lro,
-		pp->rx.lro_bad_segsz);
+		pp->rx.lro_bad_segsz, pp->rx.segments, pp->rx.seg_bad_csum);
 	for (q = 0; q < pp->qc.queues; q++)
 		fprintf(f, "%s{\"ok\":%" PRIu64 ",\"missing\":%" PRIu64
 			",\"bad\":%" PRIu64 ",\"wrong_queue\":%" PRIu64 "}",
@@ -1306,7 +1413,7 @@ pc_usage(const char *prog)
 		"  [--reconfig queues=N,rxd=N,txd=N;...]\n"
 		"  [--mtu N] [--scatter] [--mbuf-size N] [--tx-seg N]\n"
 		"  [--proto raw|udp4|tcp4|udp6|tcp6] [--tx-csum] [--rx-csum]\n"
-		"  [--tso MSS] [--lro]\n",
+		"  [--tso MSS] [--lro] [--segments]\n",
 		prog);
 }
 
@@ -1340,6 +1447,7 @@ pc_parse_args(int argc, char **argv)
 		{ "rx-csum", no_argument, NULL, 'Y' },
 		{ "tso", required_argument, NULL, 'O' },
 		{ "lro", no_argument, NULL, 'U' },
+		{ "segments", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint16_t tmp[1];
@@ -1438,6 +1546,9 @@ pc_parse_args(int argc, char **argv)
 		case 'U':
 			cfg.lro = true;
 			break;
+		case 'W':
+			cfg.segments = true;
+			break;
 		case 'P':
 			for (i = 0; i < RTE_DIM(pc_proto_name); i++)
 				if (strcmp(optarg, pc_proto_name[i]) == 0)
@@ -1485,7 +1596,7 @@ pc_parse_args(int argc, char **argv)
 	for (i = 0; i < cfg.nr_sizes; i++)
 		if (cfg.sizes[i] < pc_frame_min())
 			return -EINVAL;
-	if (cfg.tso && !pc_tcp())
+	if ((cfg.tso || cfg.segments) && !pc_tcp())
 		return -EINVAL;
 
 	if (cfg.nr_reconfig > cfg.rounds - 1) {

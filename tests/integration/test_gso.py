@@ -64,19 +64,39 @@ def test_tso_to_lro(machine, guest, sender, proto):
         assert machine.xs_read((lro_end % guest) + "/" + key) == "1"
 
 
+def nr_segments(proto):
+    hoff = 14 + (20 if proto == "tcp4" else 40) + 20
+    per = [-(-(s - hoff) // MSS) if s > hoff + MSS else 1 for s in SIZES]
+    return COUNT // len(SIZES) * sum(per)
+
+
+@pytest.mark.parametrize("proto", ["tcp4", "tcp6"])
 @pytest.mark.parametrize("sender", ["frontend", "backend"])
-def test_tso_to_peer_without_gso(machine, guest, sender):
+def test_tso_to_peer_without_gso(machine, guest, sender, proto):
     """The receiver did not enable LRO, so its end offers no GSO: the
-    sender drops its TSO frames and counts each once; the others cross."""
-    tx, rx = run(machine, sender, "tcp4", ["--tso", MSS], [])
-    assert tx["xstats"]["tx_q0_gso_unsupported"] == NR_GSO, tx["xstats"]
-    assert tx["stats"]["oerrors"] == NR_GSO
-    assert (rx["rx"]["ok"], rx["rx"]["missing"]) == \
-        (COUNT - NR_GSO, NR_GSO), rx["rx"]
-    assert rx["rx"]["lro"] == 0
+    sender cuts TCP/IPv4 TSO frames into segments with DPDK's GSO library,
+    each with valid checksums, which put together again are the frames
+    sent. Debian's DPDK 22.11 GSO library does not cut TCP/IPv6: those
+    frames are dropped and counted once."""
+    tx, rx = run(machine, sender, proto, ["--tso", MSS], ["--segments"])
     lro_end = "/local/domain/0/backend/vif/%d/0" if sender == "frontend" \
         else "/local/domain/%d/device/vif/0"
     assert machine.xs_read((lro_end % guest) + "/feature-gso-tcpv4") == "0"
+    assert rx["rx"]["lro"] == 0 and rx["xstats"]["rx_q0_gso"] == 0
+    if proto == "tcp4":
+        assert tx["xstats"]["tx_q0_gso_sw"] == NR_GSO, tx["xstats"]
+        assert (rx["rx"]["ok"], rx["rx"]["missing"], rx["rx"]["bad"]) == \
+            (COUNT, 0, 0), rx["rx"]
+        assert rx["rx"]["segments"] == nr_segments(proto), rx["rx"]
+        assert rx["rx"]["seg_bad_csum"] == 0
+        for port, who in ((tx, "sender"), (rx, "receiver")):
+            assert_clean(port, who)
+    else:
+        assert tx["xstats"]["tx_q0_gso_unsupported"] == NR_GSO, \
+            tx["xstats"]
+        assert tx["stats"]["oerrors"] == NR_GSO
+        assert (rx["rx"]["ok"], rx["rx"]["missing"]) == \
+            (COUNT - NR_GSO, NR_GSO), rx["rx"]
 
 
 def test_gso_through_testpmd(machine, guest, monkeypatch):
@@ -91,8 +111,13 @@ def test_gso_through_testpmd(machine, guest, monkeypatch):
         "net_xennet0,role=backend,domain=guest1",
         "net_xennet1,role=backend,domain=guest2"], "0@0,1@0",
         machine.mem_mode, log=os.path.join(machine.dir, "switch.log"),
-        extra=["--enable-lro", "--enable-scatter", "--forward-mode=io"])
+        extra=["--enable-lro", "--enable-scatter"])
     try:
+        # io forwarding retries while guest2's ring is full: 64 KiB frames
+        # take 17 of its 256 slots each, and testpmd drops what a burst
+        # refuses otherwise.
+        sw.cmd("set burst tx delay 10 retry 10000")
+        sw.cmd("set fwd io retry")
         sw.cmd("start")
         rx = machine.spawn("guest2", [FRONTEND], *traffic_args(
             "recv", COUNT, sizes=SIZES, link_timeout=30, first_timeout=30,
@@ -106,7 +131,7 @@ def test_gso_through_testpmd(machine, guest, monkeypatch):
         r = rx.wait_report("done", 60)
         port = r["ports"][0]
         assert (port["rx"]["ok"], port["rx"]["missing"], port["rx"]["bad"]) \
-            == (COUNT, 0, 0), port["rx"]
+            == (COUNT, 0, 0), (port["rx"], sw.xstats(1))
         assert port["rx"]["lro"] == NR_GSO, port["rx"]
         x = sw.xstats(1)
         assert int(x["tx_q0_gso"]) == NR_GSO, x

@@ -602,6 +602,8 @@ xennet_queue_release(void *queue)
 		close(q->intr_fd);
 	if (q->kick_fd >= 0)
 		close(q->kick_fd);
+	rte_mempool_free(q->gso_ctx.direct_pool);
+	rte_mempool_free(q->gso_ctx.indirect_pool);
 	rte_free(q->segs);
 	rte_free(q->seg_slot);
 	rte_free(q->frames);
@@ -725,11 +727,36 @@ static int
 xennet_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	unsigned int socket, const struct rte_eth_txconf *conf)
 {
+	uint64_t offloads = dev->data->dev_conf.txmode.offloads |
+		conf->offloads;
+	char name[RTE_MEMPOOL_NAMESIZE];
 	struct xennet_queue *q;
 
 	q = xennet_queue_alloc(dev, qid, nb_desc, socket, NULL);
 	if (q == NULL)
 		return -ENOMEM;
+	/* Headers and payload references of TSO frames segmented for a
+	 * peer without GSO, for a burst's worth of segments.
+	 */
+	if (offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) {
+		snprintf(name, sizeof(name), "xngso_d%u_%u",
+			dev->data->port_id, qid);
+		q->gso_ctx.direct_pool = rte_pktmbuf_pool_create(name,
+			XENNET_GSO_POOL, 0, 0, RTE_PKTMBUF_HEADROOM +
+			XENNET_GSO_HDR_MAX, socket);
+		snprintf(name, sizeof(name), "xngso_i%u_%u",
+			dev->data->port_id, qid);
+		q->gso_ctx.indirect_pool = rte_pktmbuf_pool_create(name,
+			XENNET_GSO_POOL, 0, 0, 0, socket);
+		q->gso_ctx.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		if (q->gso_ctx.direct_pool == NULL ||
+		    q->gso_ctx.indirect_pool == NULL) {
+			XN_LOG(ERR, "%s: no mempool for TSO segments: %s",
+				dev->data->name, rte_strerror(rte_errno));
+			xennet_queue_release(q);
+			return -ENOMEM;
+		}
+	}
 	dev->data->tx_queues[qid] = q;
 	return 0;
 }
@@ -827,6 +854,7 @@ static const struct xennet_xstat xennet_qxstats[] = {
 	XENNET_QSTAT(csum_partial),
 	XENNET_QSTAT(csum_completed),
 	XENNET_QSTAT(gso),
+	XENNET_QSTAT(gso_sw),
 };
 
 #define XENNET_PSTAT(n) { #n, offsetof(struct xennet_port, n) }

@@ -12,6 +12,7 @@
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_net.h>
@@ -69,6 +70,7 @@ struct xennet_qstats {
 	uint64_t csum_partial;	/* frames with a partial checksum, either way */
 	uint64_t csum_completed; /* checksums computed here */
 	uint64_t gso;		/* GSO frames (TSO / LRO), either way */
+	uint64_t gso_sw;	/* TSO frames segmented here */
 	uint64_t reason[XENNET_R_MAX];
 };
 
@@ -200,6 +202,8 @@ struct xennet_queue {
 	uint32_t seg_cap;
 	uint32_t seg_per_slot;		/* eth Rx: pieces one slot may need */
 	struct xennet_tx_frame *frames;
+	/* Tx queues with TSO enabled: segmentation for peers without GSO */
+	struct rte_gso_ctx gso_ctx;
 };
 
 struct xennet_port {
@@ -386,6 +390,41 @@ xennet_rx_csum(struct xennet_queue *q, struct rte_mbuf *m, bool blank,
 }
 
 #define XENNET_GSO_BIT (1u << XEN_NETIF_EXTRA_TYPE_GSO)
+/* Segments a TSO frame may be cut into here: 64 KiB of MSS 536 */
+#define XENNET_GSO_SEGS_MAX 128
+/* Tx queue mbufs for them (headers, payload references) */
+#define XENNET_GSO_POOL (4 * XENNET_GSO_SEGS_MAX - 1)
+#define XENNET_GSO_HDR_MAX 256
+
+/* What became of a frame an eth Tx burst offered the ring. */
+enum xennet_put {
+	XENNET_PUT_OK,		/* on the ring */
+	XENNET_PUT_DROP,	/* dropped and counted */
+	XENNET_PUT_FULL,	/* no room: the application keeps it */
+	XENNET_PUT_LATER,	/* for the next burst (scratch space) */
+};
+
+/* A TSO frame whose peer did not negotiate GSO of its type. */
+static inline bool
+xennet_tx_needs_sw_gso(const struct xennet_nq *nq, const struct rte_mbuf *m)
+{
+	if (likely(!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)))
+		return false;
+	return !(m->ol_flags & RTE_MBUF_F_TX_IPV6 ? nq->peer_gso6 :
+		 nq->peer_gso4);
+}
+
+/* Slots of @slot_size bytes that the segments of TSO frame @m take. */
+static inline unsigned int
+xennet_gso_slots(const struct rte_mbuf *m, uint32_t slot_size)
+{
+	uint32_t hdr = m->l2_len + m->l3_len + m->l4_len;
+	uint32_t mss = m->tso_segsz != 0 ? m->tso_segsz : 1;
+	uint32_t nseg = (m->pkt_len - RTE_MIN(hdr, m->pkt_len) + mss - 1) /
+		mss;
+
+	return RTE_MAX(nseg, 1u) * ((hdr + mss + slot_size - 1) / slot_size);
+}
 
 /* Frontend: granted pages that hold @n TX buffers of @size bytes. */
 static inline unsigned int
@@ -437,6 +476,8 @@ struct rte_mbuf *xennet_mbuf_alloc_chain(struct rte_mempool *mp,
 
 /* The peer broke the protocol: stop the queue until it reconnects. */
 void xennet_fatal(struct xennet_queue *q, enum xennet_reason r);
+int xennet_gso_segment(struct xennet_queue *q, struct rte_mbuf *m,
+	struct rte_mbuf **segs);
 
 /* datapath (xennet_back.c, xennet_front.c) */
 uint16_t xennet_back_rx(void *q, struct rte_mbuf **pkts, uint16_t n);

@@ -190,96 +190,149 @@ out:
 	return nrx;
 }
 
+/* One backend eth Tx burst: the guest's RX ring and what is queued. */
+struct xennet_back_burst {
+	RING_IDX prod;
+	RING_IDX cons;
+	unsigned int nsegs;	/* grant-copy segments built */
+	unsigned int ndone;	/* mbufs to free after the copy */
+	struct rte_mbuf *done[XENNET_BURST_MAX + XENNET_GSO_SEGS_MAX];
+	struct rte_mbuf *segs[XENNET_GSO_SEGS_MAX];
+};
+
+/*
+ * Answer the guest's RX requests with one frame and build its grant-copy
+ * segments; the mbuf goes to b->done either way (XENNET_PUT_OK, or
+ * XENNET_PUT_DROP, counted). XENNET_PUT_FULL: no room in the ring, and
+ * XENNET_PUT_LATER: none in this burst; the caller keeps it.
+ */
+static enum xennet_put
+xennet_back_put(struct xennet_queue *q, struct xennet_nq *nq,
+	struct xennet_back_burst *b, struct rte_mbuf *m)
+{
+	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
+	uint32_t len = m->pkt_len, chunk, gref[XENNET_TX_SLOTS_MAX];
+	unsigned int slots = xennet_rx_slots_needed(len), k, n, used;
+	struct xennet_mbuf_cursor cur;
+	struct netif_extra_info gso;
+	uint16_t flags;
+	bool is_gso;
+
+	if (unlikely(len == 0 || slots > XENNET_TX_SLOTS_MAX ||
+		     (slots > 1 && !nq->peer_sg))) {
+		/* The guest can never take it: accept and drop. */
+		q->st.errors++;
+		q->st.reason[slots > 1 ? XENNET_R_NOT_SUPPORTED :
+					 XENNET_R_RUNT]++;
+		b->done[b->ndone++] = m;
+		return XENNET_PUT_DROP;
+	}
+	is_gso = xennet_tx_is_gso(nq, m);
+	if ((RING_IDX)(b->prod - b->cons) < slots + is_gso)
+		return XENNET_PUT_FULL;
+	if (b->nsegs + m->nb_segs + slots > q->seg_cap)
+		return XENNET_PUT_LATER;
+	if (is_gso) {
+		if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
+			q->st.errors++;
+			q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+			b->done[b->ndone++] = m;
+			return XENNET_PUT_DROP;
+		}
+		flags = NETRXF_csum_blank | NETRXF_data_validated;
+	} else {
+		flags = xennet_tx_csum(q, nq, m, NETRXF_csum_blank |
+			NETRXF_data_validated);
+	}
+	used = xennet_rx_frame_fill(nq->rxs, b->cons, len, slots, flags, gref,
+		is_gso ? &gso : NULL);
+	xennet_cursor_init(&cur, m);
+	for (k = 0; k < slots; k++) {
+		chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
+		n = xennet_segs_build(&q->segs[b->nsegs], &cur, gref[k], 0,
+			chunk, nq->peer_domid, true);
+		/* data slot k sits behind the extra, if any */
+		while (n-- > 0)
+			q->seg_slot[b->nsegs++] = (b->cons + k +
+				(is_gso && k > 0)) & mask;
+		len -= chunk;
+	}
+	b->cons += used;
+	q->st.pkts++;
+	q->st.bytes += m->pkt_len;
+	b->done[b->ndone++] = m;
+	return XENNET_PUT_OK;
+}
+
+/* A TSO frame for a guest without GSO: its segments, or none. */
+static enum xennet_put
+xennet_back_put_segmented(struct xennet_queue *q, struct xennet_nq *nq,
+	struct xennet_back_burst *b, struct rte_mbuf *m)
+{
+	unsigned int need = xennet_gso_slots(m, XENNET_PAGE_SIZE);
+	int n, k;
+
+	/* each segment: its slots, a header and a payload piece each */
+	if ((RING_IDX)(b->prod - b->cons) < need)
+		return XENNET_PUT_FULL;
+	if (b->ndone + need + 1 > RTE_DIM(b->done) ||
+	    b->nsegs + 3 * need > q->seg_cap)
+		return XENNET_PUT_LATER;
+	n = xennet_gso_segment(q, m, b->segs);
+	b->done[b->ndone++] = m;
+	if (n <= 0)
+		return XENNET_PUT_DROP;
+	for (k = 0; k < n; k++)
+		if (xennet_back_put(q, nq, b, b->segs[k]) >=
+		    XENNET_PUT_FULL) {
+			/* room was checked: only a bad estimate gets here */
+			q->st.ring_full++;
+			b->done[b->ndone++] = b->segs[k];
+		}
+	return XENNET_PUT_OK;
+}
+
 uint16_t
 xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct xennet_queue *q = queue;
 	struct xennet_nq *nq = xennet_q_enter(q);
-	const unsigned int mask = XENNET_RX_RING_SIZE - 1;
-	struct rte_mbuf *done[XENNET_BURST_MAX];
-	uint32_t gref[XENNET_TX_SLOTS_MAX];
-	struct xennet_mbuf_cursor cur;
-	struct netif_extra_info gso;
+	struct xennet_back_burst burst, *b = &burst;
 	netif_rx_sring_t *s;
-	unsigned int nsegs = 0, ndone = 0, ndrop = 0, i, k, slots, n, used;
-	uint16_t flags;
-	bool is_gso;
-	uint32_t len, chunk;
-	RING_IDX prod, cons;
-	uint16_t ntx = 0;
+	enum xennet_put r;
+	uint16_t i = 0;
+	unsigned int k;
 
 	if (nq == NULL)
 		return 0;
 	s = nq->rxs;
+	b->nsegs = 0;
+	b->ndone = 0;
 	nb_pkts = RTE_MIN(nb_pkts, XENNET_BURST_MAX);
-	prod = *(volatile RING_IDX *)&s->req_prod;
+	b->prod = *(volatile RING_IDX *)&s->req_prod;
 	rte_smp_rmb();
-	cons = nq->rx.be.req_cons;
-	if ((RING_IDX)(prod - cons) > XENNET_RX_RING_SIZE) {
+	b->cons = nq->rx.be.req_cons;
+	if ((RING_IDX)(b->prod - b->cons) > XENNET_RX_RING_SIZE) {
 		xennet_fatal(q, XENNET_R_IMPOSSIBLE_COUNT);
 		goto out;
 	}
 	for (i = 0; i < nb_pkts; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		len = m->pkt_len;
-		slots = xennet_rx_slots_needed(len);
-		is_gso = xennet_tx_is_gso(nq, m);
-		if (unlikely(len == 0 || slots > XENNET_TX_SLOTS_MAX ||
-			     (slots > 1 && !nq->peer_sg))) {
-			/* The guest can never take it: accept and drop. */
-			q->st.errors++;
-			q->st.reason[slots > 1 ? XENNET_R_NOT_SUPPORTED :
-						 XENNET_R_RUNT]++;
-			done[ndone++] = m;
-			ndrop++;
-			ntx++;
-			continue;
-		}
-		if ((RING_IDX)(prod - cons) < slots + is_gso) {
-			q->st.ring_full += nb_pkts - i;	/* frames refused */
+		if (unlikely(xennet_tx_needs_sw_gso(nq, pkts[i])))
+			r = xennet_back_put_segmented(q, nq, b, pkts[i]);
+		else
+			r = xennet_back_put(q, nq, b, pkts[i]);
+		if (unlikely(r >= XENNET_PUT_FULL)) {
+			if (r == XENNET_PUT_FULL)	/* frames refused */
+				q->st.ring_full += nb_pkts - i;
 			break;
 		}
-		if (nsegs + m->nb_segs + slots > q->seg_cap)
-			break;
-		if (is_gso) {
-			if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
-				q->st.errors++;
-				q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
-				done[ndone++] = m;
-				ndrop++;
-				ntx++;
-				continue;
-			}
-			flags = NETRXF_csum_blank | NETRXF_data_validated;
-		} else {
-			flags = xennet_tx_csum(q, nq, m, NETRXF_csum_blank |
-				NETRXF_data_validated);
-		}
-		used = xennet_rx_frame_fill(s, cons, len, slots, flags, gref,
-			is_gso ? &gso : NULL);
-		xennet_cursor_init(&cur, m);
-		for (k = 0; k < slots; k++) {
-			chunk = RTE_MIN(len, XENNET_PAGE_SIZE);
-			n = xennet_segs_build(&q->segs[nsegs], &cur, gref[k],
-				0, chunk, nq->peer_domid, true);
-			/* data slot k sits behind the extra, if any */
-			while (n-- > 0)
-				q->seg_slot[nsegs++] = (cons + k +
-					(is_gso && k > 0)) & mask;
-			len -= chunk;
-		}
-		cons += used;
-		q->st.bytes += m->pkt_len;
-		done[ndone++] = m;
-		ntx++;
 	}
-	nq->rx.be.req_cons = cons;
-	nq->rx.be.rsp_prod_pvt = cons;
+	nq->rx.be.req_cons = b->cons;
+	nq->rx.be.rsp_prod_pvt = b->cons;
 
-	if (nsegs != 0) {
-		xennet_copy_burst(q, nsegs);
-		for (k = 0; k < nsegs; k++) {
+	if (b->nsegs != 0) {
+		xennet_copy_burst(q, b->nsegs);
+		for (k = 0; k < b->nsegs; k++) {
 			if (likely(q->segs[k].status == GNTST_okay))
 				continue;
 			s->ring[q->seg_slot[k]].rsp.status = NETIF_RSP_ERROR;
@@ -289,12 +342,11 @@ xennet_back_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				q->segs[k].dest.foreign.ref, q->segs[k].status);
 		}
 	}
-	q->st.pkts += ntx - ndrop;
 	xennet_push_notify(q, nq, nq->port_rx, &s->rsp_prod, &s->rsp_event,
 		nq->rx.be.rsp_prod_pvt);
 out:
 	xennet_q_leave(q);
-	if (ndone != 0)
-		rte_pktmbuf_free_bulk(done, ndone);
-	return ntx;
+	if (b->ndone != 0)
+		rte_pktmbuf_free_bulk(b->done, b->ndone);
+	return i;
 }

@@ -15,6 +15,61 @@
 
 #include "xennet.h"
 
+/*
+ * Cut a TSO frame for a peer without GSO into frames of its MSS with
+ * DPDK's GSO library, which leaves checksums alone: each segment gets its
+ * IPv4 header checksum here and its TCP one marked for xennet_tx_csum().
+ * Returns the segments in @segs (up to XENNET_GSO_SEGS_MAX), or 0 after
+ * counting the frame as dropped. @m is left to the caller to free.
+ */
+int
+xennet_gso_segment(struct xennet_queue *q, struct rte_mbuf *m,
+	struct rte_mbuf **segs)
+{
+	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
+	struct rte_ipv4_hdr *ip4;
+	uint64_t tx_offload = m->tx_offload;
+	uint16_t sum;
+	void *ip;
+	int n, k;
+
+	n = -EINVAL;
+	if (q->gso_ctx.direct_pool != NULL && m->tso_segsz != 0) {
+		q->gso_ctx.gso_size = m->l2_len + m->l3_len + m->l4_len +
+			m->tso_segsz;
+		n = rte_gso_segment(m, &q->gso_ctx, segs,
+			XENNET_GSO_SEGS_MAX);
+	}
+	if (n <= 0) {
+		q->st.errors++;
+		q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+		XN_LOG_RL(WARNING, "%s: dropping a TSO frame the peer cannot "
+			"take and that cannot be segmented: %s", q->port->name,
+			q->gso_ctx.direct_pool == NULL ?
+			"TSO offload not enabled on the port" :
+			n < 0 ? strerror(-n) : "not TCP over IPv4");
+		return 0;
+	}
+	q->st.gso_sw++;
+	for (k = 0; k < n; k++) {
+		segs[k]->tx_offload = tx_offload;
+		segs[k]->ol_flags = RTE_MBUF_F_TX_TCP_CKSUM |
+			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
+		ip = rte_pktmbuf_mtod_offset(segs[k], void *, m->l2_len);
+		if (!v6) {
+			ip4 = ip;
+			ip4->hdr_checksum = 0;
+			ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+		}
+		sum = v6 ? rte_ipv6_phdr_cksum(ip, 0) :
+			rte_ipv4_phdr_cksum(ip, 0);
+		memcpy(rte_pktmbuf_mtod_offset(segs[k], uint8_t *, m->l2_len +
+			m->l3_len + offsetof(struct rte_tcp_hdr, cksum)), &sum,
+			sizeof(sum));
+	}
+	return n;
+}
+
 struct rte_mbuf *
 xennet_mbuf_alloc_chain(struct rte_mempool *mp, uint32_t len)
 {

@@ -68,79 +68,116 @@ xennet_tx_copy(struct xennet_nq *nq, uint16_t id, const struct rte_mbuf *m,
 		rte_memcpy(buf, data, len);
 }
 
+/*
+ * Post one frame: copied into TX buffers and freed (XENNET_PUT_OK, or
+ * XENNET_PUT_DROP, counted), or left to the caller when the ring or the
+ * buffers have no room (XENNET_PUT_FULL).
+ */
+static enum xennet_put
+xennet_front_put(struct xennet_queue *q, struct xennet_nq *nq,
+	struct rte_mbuf *m)
+{
+	uint32_t len = m->pkt_len, bufsz = nq->tx_buf_size, off;
+	unsigned int slots = (len + bufsz - 1) / bufsz, k;
+	uint16_t ids[XENNET_TX_SLOTS_MAX], flags;
+	struct netif_extra_info gso;
+	bool is_gso;
+
+	if (unlikely(len < XENNET_ETH_HLEN || len > XENNET_FRAME_MAX ||
+		     slots > XENNET_TX_SLOTS_MAX ||
+		     (slots > 1 && !nq->peer_sg))) {
+		q->st.errors++;
+		q->st.reason[len < XENNET_ETH_HLEN ? XENNET_R_RUNT :
+			XENNET_R_NOT_SUPPORTED]++;
+		rte_pktmbuf_free(m);
+		return XENNET_PUT_DROP;
+	}
+	is_gso = xennet_tx_is_gso(nq, m);
+	/* an extra takes a ring entry but no buffer */
+	if (unlikely(nq->nr_tx_free < slots ||
+		     (RING_IDX)(nq->tx.fe.req_prod_pvt - nq->tx.fe.rsp_cons) +
+		     slots + is_gso > XENNET_TX_RING_SIZE))
+		return XENNET_PUT_FULL;
+	/* before the copy: a checksum completed here is in it */
+	if (is_gso) {
+		if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
+			q->st.errors++;
+			q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+			rte_pktmbuf_free(m);
+			return XENNET_PUT_DROP;
+		}
+		flags = NETTXF_csum_blank | NETTXF_data_validated;
+	} else {
+		flags = xennet_tx_csum(q, nq, m, NETTXF_csum_blank |
+			NETTXF_data_validated);
+	}
+	for (k = 0, off = 0; k < slots; k++, off += bufsz) {
+		ids[k] = nq->tx_free[--nq->nr_tx_free];
+		nq->tx_active[ids[k]] = k > 0 ? XENNET_TX_FOLLOW :
+			is_gso ? XENNET_TX_HEAD_EXTRA : XENNET_TX_HEAD;
+		xennet_tx_copy(nq, ids[k], m, off, RTE_MIN(len - off, bufsz));
+	}
+	nq->tx.fe.req_prod_pvt = xennet_tx_frame_post(nq->txs,
+		nq->tx.fe.req_prod_pvt, len, flags, ids, slots, bufsz,
+		nq->txbuf.grefs, is_gso ? &gso : NULL);
+	q->st.pkts++;
+	q->st.bytes += len;
+	rte_pktmbuf_free(m);
+	return XENNET_PUT_OK;
+}
+
+/* A TSO frame for a backend without GSO: post its segments, or none. */
+static enum xennet_put
+xennet_front_put_segmented(struct xennet_queue *q, struct xennet_nq *nq,
+	struct rte_mbuf *m)
+{
+	struct rte_mbuf *segs[XENNET_GSO_SEGS_MAX];
+	unsigned int need = xennet_gso_slots(m, nq->tx_buf_size);
+	int n, k;
+
+	if (nq->nr_tx_free < need ||
+	    (RING_IDX)(nq->tx.fe.req_prod_pvt - nq->tx.fe.rsp_cons) + need >
+	    XENNET_TX_RING_SIZE)
+		return XENNET_PUT_FULL;
+	n = xennet_gso_segment(q, m, segs);
+	rte_pktmbuf_free(m);	/* the segments hold what they need of it */
+	if (n <= 0)
+		return XENNET_PUT_DROP;
+	for (k = 0; k < n; k++)
+		if (xennet_front_put(q, nq, segs[k]) == XENNET_PUT_FULL) {
+			/* room was checked: only a bad estimate gets here */
+			q->st.ring_full++;
+			rte_pktmbuf_free(segs[k]);
+		}
+	return XENNET_PUT_OK;
+}
+
 uint16_t
 xennet_front_tx(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct xennet_queue *q = queue;
 	struct xennet_nq *nq = xennet_q_enter(q);
-	uint16_t ids[XENNET_TX_SLOTS_MAX];
-	struct netif_extra_info gso;
-	netif_tx_sring_t *s;
-	uint32_t len, off, bufsz;
-	unsigned int slots, k;
-	uint16_t i, flags;
-	bool is_gso;
+	enum xennet_put r;
+	uint16_t i;
 
 	if (nq == NULL)
 		return 0;
-	s = nq->txs;
-	bufsz = nq->tx_buf_size;
 	if (!xennet_front_tx_reap(q, nq)) {
 		i = 0;
 		goto out;
 	}
 	for (i = 0; i < nb_pkts; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		len = m->pkt_len;
-		slots = (len + bufsz - 1) / bufsz;
-		if (unlikely(len < XENNET_ETH_HLEN || len > XENNET_FRAME_MAX ||
-			     slots > XENNET_TX_SLOTS_MAX ||
-			     (slots > 1 && !nq->peer_sg))) {
-			q->st.errors++;
-			q->st.reason[len < XENNET_ETH_HLEN ? XENNET_R_RUNT :
-				XENNET_R_NOT_SUPPORTED]++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		is_gso = xennet_tx_is_gso(nq, m);
-		/* an extra takes a ring entry but no buffer */
-		if (unlikely(nq->nr_tx_free < slots ||
-			     (RING_IDX)(nq->tx.fe.req_prod_pvt -
-				nq->tx.fe.rsp_cons) + slots + is_gso >
-			     XENNET_TX_RING_SIZE)) {
+		if (unlikely(xennet_tx_needs_sw_gso(nq, pkts[i])))
+			r = xennet_front_put_segmented(q, nq, pkts[i]);
+		else
+			r = xennet_front_put(q, nq, pkts[i]);
+		if (unlikely(r == XENNET_PUT_FULL)) {
 			q->st.ring_full += nb_pkts - i;	/* frames refused */
 			break;
 		}
-		/* before the copy: a checksum completed here is in it */
-		if (is_gso) {
-			if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
-				q->st.errors++;
-				q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			flags = NETTXF_csum_blank | NETTXF_data_validated;
-		} else {
-			flags = xennet_tx_csum(q, nq, m, NETTXF_csum_blank |
-				NETTXF_data_validated);
-		}
-		for (k = 0, off = 0; k < slots; k++, off += bufsz) {
-			ids[k] = nq->tx_free[--nq->nr_tx_free];
-			nq->tx_active[ids[k]] = k > 0 ? XENNET_TX_FOLLOW :
-				is_gso ? XENNET_TX_HEAD_EXTRA : XENNET_TX_HEAD;
-			xennet_tx_copy(nq, ids[k], m, off,
-				RTE_MIN(len - off, bufsz));
-		}
-		nq->tx.fe.req_prod_pvt = xennet_tx_frame_post(s,
-			nq->tx.fe.req_prod_pvt, len, flags, ids, slots, bufsz,
-			nq->txbuf.grefs, is_gso ? &gso : NULL);
-		q->st.pkts++;
-		q->st.bytes += len;
-		rte_pktmbuf_free(m);
 	}
-	xennet_push_notify(q, nq, nq->port_tx, &s->req_prod, &s->req_event,
-		nq->tx.fe.req_prod_pvt);
+	xennet_push_notify(q, nq, nq->port_tx, &nq->txs->req_prod,
+		&nq->txs->req_event, nq->tx.fe.req_prod_pvt);
 out:
 	xennet_q_leave(q);
 	return i;
