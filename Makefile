@@ -78,5 +78,22 @@ docs: deps
 	sphinx-build -b html -W --keep-going -n -q -d $(BUILD)/doc/doctrees \
 		doc/guides $(BUILD)/doc/html
 
+# dpkg-buildpackage on a copy of the sources (it writes next to the source
+# directory, and must not see the build trees), with the driver SDK headers
+# of $(BUILD); the packages land in $(BUILD)/deb, the source copy is removed.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/xennet-src
+deb: deps
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude-vcs --exclude=./build --exclude='./build-*' \
+		--exclude=./$(BUILD) --exclude=__pycache__ \
+		--exclude=.pytest_cache . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && DPDK_SDK=$(abspath $(BUILD))/dpdk-sdk \
+		DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_SRC)
+	lintian --info $(DEB_DIR)/*.changes
+
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -18,3 +18,12 @@ html_theme = "alabaster"
 html_show_sourcelink = False
 # Commands are shown as they are typed; no highlighting guesswork.
 highlight_language = "none"
+
+# Man pages of the commands the package installs (sphinx-build -b man).
+man_pages = [
+    ("tools/xenemu", "xenemu",
+     "emulated Xen for developing and testing split network drivers",
+     [author], 1),
+    ("sample_app_ug/xennet_l2fwd", "xennet-l2fwd",
+     "forward frames between pairs of DPDK ports", [author], 1),
+]
