@@ -81,6 +81,7 @@ docs: deps
 # dpkg-buildpackage on a copy of the sources (it writes next to the source
 # directory, and must not see the build trees), with the driver SDK headers
 # of $(BUILD); the packages land in $(BUILD)/deb, the source copy is removed.
+# A lintian warning fails it.
 DEB_DIR := $(BUILD)/deb
 DEB_SRC := $(DEB_DIR)/xennet-src
 deb: deps
@@ -93,7 +94,7 @@ deb: deps
 		DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
 		dpkg-buildpackage -b -us -uc
 	rm -rf $(DEB_SRC)
-	lintian --info $(DEB_DIR)/*.changes
+	lintian --info --fail-on error,warning $(DEB_DIR)/*.changes
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)
