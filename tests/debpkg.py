@@ -63,10 +63,12 @@ def apt_get(*args):
 
 
 class Installed:
-    """with Installed(deb) as pkg: the package is installed in the block."""
+    """with Installed(deb) as pkg: the package is installed in the block
+    (by install() if given, else by apt-get install)."""
 
-    def __init__(self, path):
+    def __init__(self, path, install=None):
         self.path = path
+        self.install = install
         self.files = contents(path)
         self.saved = None
         self.preexisting = []
@@ -80,10 +82,13 @@ class Installed:
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(f, dst, follow_symlinks=False)
         try:
-            r = apt_get("install", os.path.abspath(self.path))
-            assert r.returncode == 0, r.stdout + r.stderr
+            if self.install:
+                self.install()
+            else:
+                r = apt_get("install", os.path.abspath(self.path))
+                assert r.returncode == 0, r.stdout + r.stderr
         except BaseException:
-            self.remove()
+            self.__exit__(None, None, None)
             raise
         return self
 

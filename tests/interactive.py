@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""A command run as a user runs it in a terminal: lines typed on its stdin,
-its output collected, in its own process group (killed at the end)."""
+"""A command run as a user runs it in a terminal: on a pseudo-terminal (so
+its stdout is line-buffered, as in a terminal), lines typed on it, its
+output collected, in its own process group (killed at the end)."""
 
 import os
+import pty
 import signal
 import subprocess
 import threading
@@ -15,17 +17,20 @@ class Session:
         self.out = ""
         self.lock = threading.Lock()
         self.log = open(log, "w") if log else None
-        self.proc = subprocess.Popen(argv, env=env, cwd=cwd,
-                                     stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT,
+        self.tty, slave = pty.openpty()
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=slave,
+                                     stdout=slave, stderr=slave,
                                      start_new_session=True)
+        os.close(slave)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self):
         while True:
-            data = os.read(self.proc.stdout.fileno(), 65536)
+            try:
+                data = os.read(self.tty, 65536)
+            except OSError:     # EIO: every process closed the terminal
+                return
             if not data:
                 return
             text = data.decode(errors="replace")
@@ -40,8 +45,7 @@ class Session:
             return self.out
 
     def type(self, line):
-        self.proc.stdin.write((line + "\n").encode())
-        self.proc.stdin.flush()
+        os.write(self.tty, (line + "\r").encode())
 
     def wait_for(self, text, timeout, start=0):
         """Output from start up to text's end; fails if it does not come."""
@@ -84,6 +88,9 @@ class Session:
         if self.proc.poll() is None:
             self.kill()
         self.reader.join(5)
+        if self.tty is not None:
+            os.close(self.tty)
+            self.tty = None
         if self.log:
             self.log.close()
             self.log = None
