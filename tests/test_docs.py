@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""make docs: every guide builds to HTML without a single Sphinx warning."""
+"""make docs: every guide builds to HTML without a single Sphinx warning;
+the man pages the package ships build too."""
 
 import os
 import subprocess
@@ -28,3 +29,15 @@ def test_guides_build_without_warnings(tmp_path):
     others = [os.path.join(d, f) for d, _, fs in os.walk(GUIDES) for f in fs
               if not f.endswith((".rst", ".py", ".ini"))]
     assert not others, "guides Sphinx would not build: %s" % others
+
+
+def test_man_pages_build_without_warnings(tmp_path):
+    # As debian/rules builds them.
+    run = subprocess.run(
+        ["sphinx-build", "-b", "man", "-W", "-n", "-q", "-E", "-d",
+         str(tmp_path / "doctrees"), GUIDES, str(tmp_path / "man")],
+        capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for page in ("xenemu.1", "xennet-l2fwd.1"):
+        text = (tmp_path / "man" / page).read_text()
+        assert ".SH NAME" in text, page
