@@ -22,7 +22,6 @@ import re
 import shlex
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
 
