@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The front door: make deps | build | demo | test | test-xen | install
 # Also: make fuzz [FUZZ_SECONDS=N] (doc/guides/fuzzing.rst), test-fuzz,
-# test-asan.
+# test-asan, docs (HTML guides in $(BUILD)/doc/html), deb (the Debian
+# package in $(BUILD)/deb).
 
 BUILD ?= build
 PYTHON := /usr/bin/python3
@@ -14,7 +15,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_tx_ring fuzz_rx_ring fuzz_tx_reap fuzz_csum
 
 .PHONY: all deps build demo test test-unit test-emu test-xen install clean \
-	fuzz-build fuzz test-fuzz test-asan
+	fuzz-build fuzz test-fuzz test-asan docs deb
 
 all: build
 
@@ -71,6 +72,29 @@ test-xen: build
 
 install: build
 	meson install -C $(BUILD)
+
+# -W: a warning (a broken reference, a guide in no toctree) fails the build.
+docs: deps
+	sphinx-build -b html -W --keep-going -n -q -d $(BUILD)/doc/doctrees \
+		doc/guides $(BUILD)/doc/html
+
+# dpkg-buildpackage on a copy of the sources (it writes next to the source
+# directory, and must not see the build trees), with the driver SDK headers
+# of $(BUILD); the packages land in $(BUILD)/deb, the source copy is removed.
+# A lintian warning fails it.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/xennet-src
+deb: deps
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude-vcs --exclude=./build --exclude='./build-*' \
+		--exclude=./$(BUILD) --exclude=__pycache__ \
+		--exclude=.pytest_cache . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && DPDK_SDK=$(abspath $(BUILD))/dpdk-sdk \
+		DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_SRC)
+	lintian --info --fail-on error,warning $(DEB_DIR)/*.changes
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -8,8 +8,8 @@
  * unchanged by default (a wire between two guests), or with DPDK l2fwd's
  * MAC rewriting (--mac-updating). Works with xennet ports of either role
  * and any other DPDK port. Prints per-port counters periodically and on
- * exit; SIGINT/SIGTERM close the ports cleanly, so xennet peers see the
- * vif go Closing/Closed instead of vanishing.
+ * exit; SIGINT/SIGTERM close the ports cleanly (a xennet backend leaves
+ * the vifs connected for the next backend application).
  */
 
 #include <getopt.h>
