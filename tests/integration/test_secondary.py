@@ -71,27 +71,39 @@ def need_tool(name):
 
 
 @pytest.fixture
-def primary(request, machine, guest, monkeypatch):
-    """dpdk-testpmd with the backend port of guest1's vif, in rxonly
-    forwarding, on hugepages that secondaries can map."""
+def start_primary(request, machine, monkeypatch):
+    """Start dpdk-testpmd with a vdev in dom0, on hugepages that
+    secondaries can map; quit it after the test."""
     if "huge" not in request.config.xennet_mem_modes:
         pytest.skip("secondary processes map the primary's hugepages, and "
                     "none are usable here (buildtools/hugepages.sh)")
     monkeypatch.setenv("XENEMU_DIR", machine.dir)
     monkeypatch.setenv("XENNET_BUILD", BUILD)
     name = "xsec%d" % os.getpid()
-    t = tpmd.TestPmd(XENEMU_BIN, 0, name, PLUGIN, [BACKEND], "0@0,1@0",
-                     "huge", log=os.path.join(machine.dir, name + ".log"))
-    try:
-        t.cmd("set fwd rxonly")
-        t.cmd("start")
-        yield t
-    finally:
+    started = []
+
+    def start(vdev):
+        t = tpmd.TestPmd(XENEMU_BIN, 0, name, PLUGIN, [vdev], "0@0,1@0",
+                         "huge", log=os.path.join(machine.dir,
+                                                  name + ".log"))
+        started.append(t)
+        return t
+    yield start
+    for t in started:
         t.quit()
-        # A killed testpmd leaves its hugepage files behind.
-        for f in glob.glob("/dev/hugepages/%smap_*" % name):
-            os.unlink(f)
-        shutil.rmtree("/var/run/dpdk/" + name, ignore_errors=True)
+    # A killed testpmd leaves its hugepage files behind.
+    for f in glob.glob("/dev/hugepages/%smap_*" % name):
+        os.unlink(f)
+    shutil.rmtree("/var/run/dpdk/" + name, ignore_errors=True)
+
+
+@pytest.fixture
+def primary(guest, start_primary):
+    """testpmd with the backend port of guest1's vif, forwarding rxonly."""
+    t = start_primary(BACKEND)
+    t.cmd("set fwd rxonly")
+    t.cmd("start")
+    return t
 
 
 def send(machine, count):
@@ -125,12 +137,12 @@ def wait_fwd_rx(t, want, timeout=30):
 
 def proc_info(prefix, *args):
     r = subprocess.run([need_tool("dpdk-proc-info"), "-d", PLUGIN,
-                        "--no-pci", "--file-prefix", prefix,
-                        "--log-level", "pmd.net.xennet:info", "--"] +
+                        "--no-pci", "--file-prefix", prefix, "--"] +
                        list(args), env=secondary_env(), capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "xennet" not in r.stderr, r.stderr   # no driver complaint
+    # The driver has nothing to complain about.
+    assert not re.search(r"^xennet_\w+\(\): ", r.stderr, re.M), r.stderr
     return r.stdout
 
 
@@ -222,6 +234,22 @@ def test_proc_info(machine, guest, primary):
     send(machine, COUNT)
     wait_fwd_rx(primary, COUNT)
     assert primary.xstats()["rx_good_packets"] == COUNT
+
+
+def test_proc_info_hotplug(machine, guest, start_primary):
+    """With hotplug=1, a secondary attaches the port the primary made for
+    guest1's vif; the hotplug vdev itself has no port to attach."""
+    t = start_primary("net_xennet0,role=backend,hotplug=1")
+    machine.wait_states(guest, 0, (XENBUS["Initialising"],
+                                   XENBUS["InitWait"]))
+    out = proc_info(t.name, "--show-port")
+    assert re.search(r"-- driver net_xennet device net_xennet0_guest1_0 ",
+                     out), out
+    assert len(re.findall(r"===== Port \d+ =====", out)) == 1, out
+    out = proc_info(t.name, "--xstats")
+    xstats = {k: int(v) for k, v in re.findall(r"^(\w+): (\d+)$", out,
+                                                re.M)}
+    assert xstats and xstats == t.xstats(), out
 
 
 def test_dumpcap(machine, guest, primary):

@@ -886,21 +886,17 @@ static int
 xennet_probe_secondary(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
-	char match[XENNET_NAME_MAX] = "";
-	struct xennet_port args = { 0 };
 	struct rte_eth_dev *dev;
-	bool hotplug = false;
-	int ret;
 
-	ret = xennet_parse_args(vdev, &args, &hotplug, match);
-	if (ret != 0)
-		return ret;
-	if (hotplug)
-		return 0; /* its ports are vdevs of their own */
+	/* The vdev bus gives a secondary the primary's vdev names only, not
+	 * their devargs: a hotplug vdev, which has no port of its own, or a
+	 * port the primary closed, has nothing to attach.
+	 */
 	dev = rte_eth_dev_attach_secondary(name);
 	if (dev == NULL) {
-		XN_LOG(ERR, "%s: the primary process has no such port", name);
-		return -ENODEV;
+		XN_LOG(INFO, "%s: no such port in the primary process (a "
+			"hotplug vdev, or closed): nothing to attach", name);
+		return 0;
 	}
 	dev->dev_ops = &xennet_secondary_ops;
 	dev->device = &vdev->device;
