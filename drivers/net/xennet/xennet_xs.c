@@ -514,8 +514,10 @@ xennet_back_bind(struct xennet_port *p)
 	char path[160], guest[XENNET_NAME_MAX + 8];
 	unsigned long own;
 
-	if (xennet_back_find(p) != 0)
+	if (xennet_back_find(p) != 0) {
+		p->foreign_logged = false;	/* that vif is gone */
 		return -ENOENT;
+	}
 	if (xennet_claim(p, p->fe_path) != 0) {
 		p->peer_domid = -1;
 		return -EBUSY;
@@ -775,9 +777,10 @@ xennet_back_reconcile(struct xennet_port *p)
 	if (!p->active)
 		return;
 	if (p->peer_domid < 0 && xennet_back_bind(p) != 0) {
-		if (!p->wait_logged && !p->claim_logged && !p->foreign_logged)
+		if (!p->wait_logged && !p->claim_logged && !p->foreign_logged) {
 			xennet_back_wait_log(p);
-		p->wait_logged = true;
+			p->wait_logged = true;
+		}
 		return;
 	}
 	/* The toolstack removed the vif: never recreate its directory, and
