@@ -12,6 +12,7 @@ import pytest
 
 from xnit import XENBUS, traffic_args
 from test_devargs import assert_probe_failed
+from test_lifecycle import pingpong
 from test_traffic import BACKEND, FRONTEND, assert_received_all
 
 INIT = XENBUS["Initialising"]
@@ -153,3 +154,22 @@ def test_vif_served_by_another_backend(machine, guest):
     assert fe.stop() == 0, fe.tail()
     assert len(driver_lines(be, "served by another backend")) == 1, be.tail()
     assert be.stop() == 0, be.tail()
+
+
+def test_vif_left_connected_by_an_older_xennet(machine, guest):
+    """A xennet from before the xennet-backend key left its vif connected:
+    the next backend still takes it over (its feature-ctrl-ring=0 tells it
+    from xen-netback)."""
+    fe = machine.spawn("guest1", [FRONTEND], *traffic_args(
+        "echo", 1, link_timeout=20, duration=120))
+    be1 = pingpong(machine, "0", BACKEND)
+    assert be1.stop() == 0, be1.tail()
+    _, be_dir = machine.vif_paths(guest, 0)
+    machine.xenemu("xs", "rm", be_dir + "/xennet-backend")
+    assert machine.states(guest, 0) == (XENBUS["Connected"],
+                                        XENBUS["Connected"])
+    be2 = pingpong(machine, "0", BACKEND)
+    assert not driver_lines(be2, "served by another backend"), be2.tail()
+    assert machine.xs_read(be_dir + "/xennet-backend") == "1"
+    assert be2.stop() == 0, be2.tail()
+    assert fe.stop() == 0, fe.tail()

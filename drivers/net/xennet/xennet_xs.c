@@ -486,15 +486,19 @@ xennet_back_guest_str(const struct xennet_port *p, char *buf, size_t n)
  * A vif whose backend state is past Initialising, without our mark, is
  * driven by another backend of this domain: the toolstack leaves a new
  * vif Initialising, and a xennet that hands a vif over leaves its mark.
+ * A xennet from before the mark published feature-ctrl-ring=0, where
+ * Linux netback (4.7 on) publishes 1.
  */
 static bool
 xennet_back_foreign(struct xennet_port *p)
 {
-	unsigned long own;
+	unsigned long own, ctrl;
 
 	if (xennet_xs_exists(XS, "%s/" XENNET_MARK_KEY, p->be_path) ||
 	    xennet_xs_read_uint(XS, &own, "%s/state", p->be_path) != 0 ||
-	    own <= XenbusStateInitialising)
+	    own <= XenbusStateInitialising ||
+	    (xennet_xs_read_uint(XS, &ctrl, "%s/feature-ctrl-ring",
+		p->be_path) == 0 && ctrl == 0))
 		return false;
 	if (!p->foreign_logged)
 		XN_LOG(ERR, "%s: %s is served by another backend (Linux "
