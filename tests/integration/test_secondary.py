@@ -11,6 +11,7 @@ outside every emulated domain: they must not need Xen or xenstore.
 import glob
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -54,12 +55,18 @@ def drivers_of_testpmd():
 
 
 def secondary_env(preload=()):
-    """A secondary runs as no domain: the emulation's variables removed."""
+    """A secondary runs as no domain: the emulation's variables removed.
+    The sanitizer pass preloads libasan into Debian's tools, which load an
+    instrumented plugin (XNIT_TESTPMD_ENV, buildtools/test-asan.sh)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("XENEMU", "XENSTORED")) and
            k != "LD_LIBRARY_PATH"}
-    if preload:
-        env["LD_PRELOAD"] = " ".join(preload)
+    for word in shlex.split(os.environ.get("XNIT_TESTPMD_ENV", "")):
+        k, _, v = word.partition("=")
+        env[k] = v
+    libs = [env["LD_PRELOAD"]] if env.get("LD_PRELOAD") else []
+    if libs or preload:
+        env["LD_PRELOAD"] = " ".join(libs + list(preload))
     return env
 
 
