@@ -9,6 +9,7 @@ outside every emulated domain: they must not need Xen or xenstore.
 """
 
 import glob
+import itertools
 import os
 import re
 import shlex
@@ -36,6 +37,7 @@ CONNECTED = XENBUS["Connected"]
 COUNT = len(SIZES) * 20
 STREAM = 7
 PORT = "net_xennet0"
+_PREFIXES = itertools.count()
 
 
 def expected_frames(count, first=0):
@@ -86,10 +88,11 @@ def start_primary(request, machine, monkeypatch):
                     "none are usable here (buildtools/hugepages.sh)")
     monkeypatch.setenv("XENEMU_DIR", machine.dir)
     monkeypatch.setenv("XENNET_BUILD", BUILD)
-    name = "xsec%d" % os.getpid()
     started = []
 
     def start(vdev):
+        # A prefix of its own: nothing of an earlier primary is reused.
+        name = "xsec%d-%d" % (os.getpid(), next(_PREFIXES))
         t = tpmd.TestPmd(XENEMU_BIN, 0, name, PLUGIN, [vdev], "0@0,1@0",
                          "huge", log=os.path.join(machine.dir,
                                                   name + ".log"))
@@ -98,10 +101,10 @@ def start_primary(request, machine, monkeypatch):
     yield start
     for t in started:
         t.quit()
-    # A killed testpmd leaves its hugepage files behind.
-    for f in glob.glob("/dev/hugepages/%smap_*" % name):
-        os.unlink(f)
-    shutil.rmtree("/var/run/dpdk/" + name, ignore_errors=True)
+        # A killed testpmd leaves its hugepage files behind.
+        for f in glob.glob("/dev/hugepages/%smap_*" % t.name):
+            os.unlink(f)
+        shutil.rmtree("/var/run/dpdk/" + t.name, ignore_errors=True)
 
 
 @pytest.fixture
