@@ -101,9 +101,13 @@ def start_primary(request, machine, monkeypatch):
     yield start
     for t in started:
         t.quit()
-        # A killed testpmd leaves its hugepage files behind.
+        # A killed testpmd leaves its hugepage files behind (one that
+        # exits frees them itself, maybe while we look).
         for f in glob.glob("/dev/hugepages/%smap_*" % t.name):
-            os.unlink(f)
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
         shutil.rmtree("/var/run/dpdk/" + t.name, ignore_errors=True)
 
 
