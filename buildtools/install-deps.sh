@@ -5,11 +5,12 @@ set -eu
 
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (make fuzz;
 # clang only recommends it). python3-sphinx: make docs; debhelper and
-# lintian: make deb.
+# lintian: make deb. tcpdump reads the captures of
+# tests/integration/test_secondary.py.
 PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
 libxen-dev xenstore-utils python3 python3-pytest python3-pyelftools
 qemu-system-x86 busybox-static cpio gzip xz-utils bc dpkg-dev clang
-libclang-rt-dev python3-sphinx debhelper lintian
+libclang-rt-dev python3-sphinx debhelper lintian tcpdump
 openvswitch-switch-dpdk"
 
 OVS_DPDK=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk

@@ -307,11 +307,14 @@ class Machine:
         return env
 
     def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None,
-              exe=PKTCHECK):
+              exe=PKTCHECK, eal=(), env=None, wrap=()):
         """pktcheck (or exe) as domain dom with --vdev each of vdevs, then
         args.
 
         dom "0" (the backend domain) runs on core 0, guests on core 1.
+        eal: more EAL arguments (a later --log-level wins); env: variables
+        set over the domain's (None removes one); wrap: a command that runs
+        the process (setpriv ...).
         """
         mem = mem or self.mem_mode
         _MODES_RAN.add("hugepages" if mem == "huge" else "--no-huge")
@@ -325,9 +328,15 @@ class Machine:
                 "--file-prefix", prefix, "--lcores",
                 "0@%d,1@%d" % (core, core), "--log-level", "pmd.net.xennet:info"]
         argv += ["--huge-unlink"] if mem == "huge" else ["--no-huge"]
-        argv += ["--vdev=%s" % v for v in vdevs]
-        argv += ["--"] + [str(a) for a in args]
-        p = Proc(name, argv, self.domain_env(str(dom)),
+        argv += ["--vdev=%s" % v for v in vdevs] + list(eal)
+        argv = list(wrap) + argv + ["--"] + [str(a) for a in args]
+        penv = self.domain_env(str(dom))
+        for k, v in (env or {}).items():
+            if v is None:
+                penv.pop(k, None)
+            else:
+                penv[k] = v
+        p = Proc(name, argv, penv,
                  os.path.join(self.log_dir, "%s.log" % name))
         self.procs.append(p)
         return p
@@ -337,7 +346,9 @@ class Machine:
             p.close()
         self.xenemu("stop", check=False)
         for prefix in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+            # A process that is not root's keeps its files under /tmp.
+            for run in ("/var/run/dpdk/", "/tmp/dpdk/"):
+                shutil.rmtree(run + prefix, ignore_errors=True)
 
 
 def port_report(rep, i=0):

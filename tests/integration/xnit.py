@@ -30,3 +30,19 @@ def wait_for(pred, timeout, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("%s not met within %gs" % (what, timeout))
         time.sleep(0.1)
+
+
+def frame_bytes(stream, queue, seq, size):
+    """Every byte of a pktcheck frame, as pc_frame_build() makes it."""
+    m = 0xffffffff
+    x = ((seq * 2654435761) ^ (size << 16) ^ (stream * 40503) ^
+         (queue * 2246822519) ^ 0x9e3779b9) & m
+    buf = bytearray([0x02, 0x70, 0x6b, 0x63, queue, stream & 0xff,
+                     0x02, 0x70, 0x6b, 0x63, 0x01, stream & 0xff,
+                     0x88, 0xb5])
+    buf += b"XNPC" + stream.to_bytes(2, "big") + seq.to_bytes(4, "big") + \
+        size.to_bytes(2, "big")
+    for i in range(len(buf), size):
+        x = (x * 1103515245 + 12345) & m
+        buf.append(((x >> 24) ^ i) & 0xff)
+    return bytes(buf)

@@ -1036,9 +1036,56 @@ static const struct eth_dev_ops xennet_ops = {
 	.allmulticast_disable = xennet_promisc_nop,
 };
 
+/*
+ * A secondary process (dpdk-proc-info, dpdk-dumpcap, dpdk-pdump) sees the
+ * primary's ports through their shared data only: the Xen handles, the
+ * xenstore connection and the control thread are the primary's, and so is
+ * the datapath (the rings are mapped there only; a capture copies frames in
+ * the primary's bursts).
+ */
+static const struct eth_dev_ops xennet_secondary_ops = {
+	.dev_infos_get = xennet_dev_info,
+	.dev_close = xennet_dev_close,
+	.link_update = xennet_link_update,
+	.stats_get = xennet_stats_get,
+	.stats_reset = xennet_stats_reset,
+	.xstats_get = xennet_xstats_get,
+	.xstats_get_names = xennet_xstats_get_names,
+	.xstats_reset = xennet_xstats_reset,
+	.promiscuous_enable = xennet_promisc_nop,
+	.promiscuous_disable = xennet_promisc_nop,
+	.allmulticast_enable = xennet_promisc_nop,
+	.allmulticast_disable = xennet_promisc_nop,
+};
+
 /* probe/remove ----------------------------------------------------------- */
 
 static struct rte_vdev_driver xennet_vdev_drv;
+
+static int
+xennet_probe_secondary(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev;
+
+	/* The vdev bus gives a secondary the primary's vdev names only, not
+	 * their devargs: a hotplug vdev, which has no port of its own, or a
+	 * port the primary closed, has nothing to attach.
+	 */
+	dev = rte_eth_dev_attach_secondary(name);
+	if (dev == NULL) {
+		XN_LOG(INFO, "%s: no such port in the primary process (a "
+			"hotplug vdev, or closed): nothing to attach", name);
+		return 0;
+	}
+	dev->dev_ops = &xennet_secondary_ops;
+	dev->device = &vdev->device;
+	dev->rx_pkt_burst = rte_eth_pkt_burst_dummy;
+	dev->tx_pkt_burst = rte_eth_pkt_burst_dummy;
+	vdev->device.driver = &xennet_vdev_drv.driver; /* as in the primary */
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
 
 static int
 xennet_probe(struct rte_vdev_device *vdev)
@@ -1052,10 +1099,8 @@ xennet_probe(struct rte_vdev_device *vdev)
 	bool hotplug = false;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		XN_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return xennet_probe_secondary(vdev);
 	ret = xennet_parse_args(vdev, &args, &hotplug, match);
 	if (ret != 0)
 		return ret;
@@ -1162,8 +1207,11 @@ xennet_remove(struct rte_vdev_device *vdev)
 		return 0;
 	}
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-	if (dev == NULL)
-		return 0; /* already closed by the application */
+	/* Already closed by the application; a secondary process still
+	 * finds the port it closed, by the primary's data.
+	 */
+	if (dev == NULL || dev->state == RTE_ETH_DEV_UNUSED)
+		return 0;
 	return rte_eth_dev_close(dev->data->port_id);
 }
 

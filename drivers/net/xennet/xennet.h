@@ -238,6 +238,7 @@ struct xennet_port {
 	int claim_fd;			/* flock held while serving the vif */
 	bool claim_logged;
 	bool wait_logged;		/* said that no vif is there yet */
+	bool foreign_logged;		/* said another backend serves it */
 
 	/* xenstore view of the device; paths relative to our domain */
 	long peer_domid;		/* -1 while no vif is bound */

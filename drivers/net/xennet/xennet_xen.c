@@ -24,18 +24,48 @@ xennet_xen_get(void)
 	return &xennet_xen_process;
 }
 
+/* Say what to do about a Xen device that @errno says cannot be opened. */
+static void
+xennet_dev_error(const char *dev, const char *module)
+{
+	int err = errno;
+
+	if (err == EACCES || err == EPERM)
+		XN_LOG(ERR, "cannot open %s: %s: run as root, or give this "
+			"user read and write access to %s", dev, strerror(err),
+			dev);
+	else if (err == ENOENT || err == ENODEV || err == ENXIO)
+		XN_LOG(ERR, "cannot open %s: %s: is this a Xen domain, with "
+			"the %s module loaded (modprobe %s)?", dev,
+			strerror(err), module, module);
+	else
+		XN_LOG(ERR, "cannot open %s: %s", dev, strerror(err));
+	errno = err;
+}
+
 int
 xennet_xen_open(struct xennet_xen *x)
 {
+	const char *path = getenv("XENSTORED_PATH");
+	int err;
+
 	memset(x, 0, sizeof(*x));
 	x->xs = xs_open(0);
-	if (x->xs == NULL) {
-		XN_LOG(ERR, "cannot reach xenstore: %s (is xenstored running, "
-			"or XENSTORED_PATH set for an emulated domain?)",
-			strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (x->xs != NULL)
+		return 0;
+	/* xs_open() tries xenstored's socket, then the xenbus device. */
+	err = errno;
+	if (path == NULL)
+		path = "/var/run/xenstored/socket, /dev/xen/xenbus";
+	if (err == EACCES || err == EPERM)
+		XN_LOG(ERR, "cannot reach xenstore (%s): %s: run as root, or "
+			"give this user read and write access to it", path,
+			strerror(err));
+	else
+		XN_LOG(ERR, "cannot reach xenstore (%s): %s: is xenstored "
+			"running (in dom0), or XENSTORED_PATH set for an "
+			"emulated domain (xenemu env)?", path, strerror(err));
+	return -err;
 }
 
 int
@@ -44,17 +74,13 @@ xennet_xen_need(struct xennet_xen *x, bool backend)
 	if (backend && x->gnt == NULL) {
 		x->gnt = xengnttab_open(NULL, 0);
 		if (x->gnt == NULL) {
-			XN_LOG(ERR, "cannot open /dev/xen/gntdev: %s (a backend "
-				"needs the xen-gntdev module and root)",
-				strerror(errno));
+			xennet_dev_error("/dev/xen/gntdev", "xen-gntdev");
 			return -ENODEV;
 		}
 	} else if (!backend && x->gntshr == NULL) {
 		x->gntshr = xengntshr_open(NULL, 0);
 		if (x->gntshr == NULL) {
-			XN_LOG(ERR, "cannot open /dev/xen/gntalloc: %s (a "
-				"frontend needs the xen-gntalloc module and "
-				"root)", strerror(errno));
+			xennet_dev_error("/dev/xen/gntalloc", "xen-gntalloc");
 			return -ENODEV;
 		}
 	}
@@ -344,7 +370,7 @@ xennet_evtchn_open(void)
 	int fl;
 
 	if (h == NULL) {
-		XN_LOG(ERR, "cannot open /dev/xen/evtchn: %s", strerror(errno));
+		xennet_dev_error("/dev/xen/evtchn", "xen-evtchn");
 		return NULL;
 	}
 	/* Events are drained where the datapath re-arms, never waited on. */

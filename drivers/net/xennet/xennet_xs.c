@@ -39,6 +39,11 @@
 /* Relative paths resolve against our own /local/domain/<domid>. */
 #define XENNET_BACK_DIR "backend/vif"
 #define XENNET_RUN_DIR "/run/xennet"
+/* Written into the backend directory of every vif a xennet serves, so the
+ * next one tells a hand-over from a vif another backend (Linux
+ * xen-netback) drives.
+ */
+#define XENNET_MARK_KEY "xennet-backend"
 
 struct xennet_watch {
 	TAILQ_ENTRY(xennet_watch) next;
@@ -477,18 +482,66 @@ xennet_back_find(struct xennet_port *p)
 	return 0;
 }
 
+/* The guest this port is for: "guest NAME" or "domid N". */
+static void
+xennet_back_guest_str(const struct xennet_port *p, char *buf, size_t n)
+{
+	if (p->domain[0] != '\0')
+		snprintf(buf, n, "guest %s", p->domain);
+	else
+		snprintf(buf, n, "domid %ld", p->domid_arg);
+}
+
+/*
+ * A vif whose backend state is past Initialising, without our mark, is
+ * driven by another backend of this domain: the toolstack leaves a new
+ * vif Initialising, and a xennet that hands a vif over leaves its mark.
+ * A xennet from before the mark published feature-ctrl-ring=0, where
+ * Linux netback (4.7 on) publishes 1.
+ */
+static bool
+xennet_back_foreign(struct xennet_port *p)
+{
+	unsigned long own, ctrl;
+
+	if (xennet_xs_exists(XS, "%s/" XENNET_MARK_KEY, p->be_path) ||
+	    xennet_xs_read_uint(XS, &own, "%s/state", p->be_path) != 0 ||
+	    own <= XenbusStateInitialising ||
+	    (xennet_xs_read_uint(XS, &ctrl, "%s/feature-ctrl-ring",
+		p->be_path) == 0 && ctrl == 0))
+		return false;
+	if (!p->foreign_logged)
+		XN_LOG(ERR, "%s: %s is served by another backend (Linux "
+			"xen-netback?): it is %s and no xennet served it; keep "
+			"xen-netback out of this domain (modprobe -r xen-netback, "
+			"or blacklist it), then attach the vif again "
+			"(xl network-detach, xl network-attach)", p->name,
+			p->be_path, xennet_state_name(own));
+	p->foreign_logged = true;
+	return true;
+}
+
 static int
 xennet_back_bind(struct xennet_port *p)
 {
-	char path[160];
+	const struct xennet_xs_kv mark = { XENNET_MARK_KEY, "1" };
+	char path[160], guest[XENNET_NAME_MAX + 8];
 	unsigned long own;
 
-	if (xennet_back_find(p) != 0)
+	if (xennet_back_find(p) != 0) {
+		p->foreign_logged = false;	/* that vif is gone */
 		return -ENOENT;
+	}
 	if (xennet_claim(p, p->fe_path) != 0) {
 		p->peer_domid = -1;
 		return -EBUSY;
 	}
+	if (xennet_back_foreign(p)) {
+		xennet_unclaim(p);
+		p->peer_domid = -1;
+		return -EBUSY;
+	}
+	p->foreign_logged = false;
 	snprintf(path, sizeof(path), "%s/state", p->fe_path);
 	if (xennet_watch_get(path) != 0) {
 		xennet_unclaim(p);
@@ -496,13 +549,16 @@ xennet_back_bind(struct xennet_port *p)
 		return -EIO;
 	}
 	p->watching = true;
+	xennet_back_guest_str(p, guest, sizeof(guest));
 	if (p->wait_logged)
-		XN_LOG(NOTICE, "%s: serving %s (frontend %s)", p->name,
-			p->be_path, p->fe_path);
+		XN_LOG(NOTICE, "%s: vif %u of %s appeared: serving %s "
+			"(frontend %s)", p->name, p->devid, guest, p->be_path,
+			p->fe_path);
 	else
 		XN_LOG(INFO, "%s: serving %s (frontend %s)", p->name,
 			p->be_path, p->fe_path);
 	p->wait_logged = false;
+	xennet_xs_write_keys(XS, p->be_path, &mark, 1);
 	xennet_back_publish(p);
 	/* A backend before us left the vif connected (a restart or an
 	 * upgrade): take over at the rings' state, without a state change
@@ -674,6 +730,66 @@ xennet_back_set_state(struct xennet_port *p, int target, const char *raw)
 	}
 }
 
+/* The guest's domid if it has a vif this domain serves, else -1. */
+static long
+xennet_back_guest_domid(const struct xennet_port *p)
+{
+	unsigned int n, i;
+	char **doms, *name, *end;
+	long d, found = -1;
+
+	if (p->domid_arg >= 0)
+		return xennet_xs_exists(XS, XENNET_BACK_DIR "/%ld",
+			p->domid_arg) ? p->domid_arg : -1;
+	doms = xennet_xs_directory(XS, &n, XENNET_BACK_DIR);
+	for (i = 0; doms != NULL && i < n && found < 0; i++) {
+		d = strtol(doms[i], &end, 10);
+		if (*end != '\0' || d < 0)
+			continue;
+		name = xennet_xs_read(XS, "/local/domain/%ld/name", d);
+		if (name != NULL && strcmp(name, p->domain) == 0)
+			found = d;
+		free(name);
+	}
+	free(doms);
+	return found;
+}
+
+/* Say once what a backend waits for, and where to look for it. */
+static void
+xennet_back_wait_log(struct xennet_port *p)
+{
+	long d = xennet_back_guest_domid(p);
+	char guest[XENNET_NAME_MAX + 8], who[XENNET_NAME_MAX];
+
+	xennet_back_guest_str(p, guest, sizeof(guest));
+	/* what xl takes for the guest */
+	if (p->domain[0] != '\0')
+		snprintf(who, sizeof(who), "%s", p->domain);
+	else
+		snprintf(who, sizeof(who), "%ld", p->domid_arg);
+	if (d < 0 && p->domain[0] != '\0')
+		XN_LOG(NOTICE, "%s: waiting for vif %u of %s: no guest named "
+			"%s has a vif served by this domain yet (xl list; "
+			"xl network-list %s); watching " XENNET_BACK_DIR,
+			p->name, p->devid, guest, who, who);
+	else if (d < 0)
+		XN_LOG(NOTICE, "%s: waiting for vif %u of %s: domid %s has no "
+			"vif served by this domain yet (xl list; "
+			"xl network-list %s); watching " XENNET_BACK_DIR,
+			p->name, p->devid, guest, who, who);
+	else if (!xennet_xs_exists(XS, XENNET_BACK_DIR "/%ld/%u", d, p->devid))
+		XN_LOG(NOTICE, "%s: waiting for vif %u of %s: domid %ld has "
+			"no vif %u served by this domain yet (xl network-list "
+			"%s); watching " XENNET_BACK_DIR "/%ld", p->name,
+			p->devid, guest, d, p->devid, who, d);
+	else
+		XN_LOG(NOTICE, "%s: waiting for vif %u of %s: "
+			XENNET_BACK_DIR "/%ld/%u is being set up or torn down "
+			"(no state, online 0, or no frontend); waiting for the "
+			"next one", p->name, p->devid, guest, d, p->devid);
+}
+
 static void
 xennet_back_reconcile(struct xennet_port *p)
 {
@@ -684,17 +800,10 @@ xennet_back_reconcile(struct xennet_port *p)
 	if (!p->active)
 		return;
 	if (p->peer_domid < 0 && xennet_back_bind(p) != 0) {
-		if (!p->wait_logged && p->claim_fd < 0 && !p->claim_logged) {
-			if (p->domain[0] != '\0')
-				XN_LOG(NOTICE, "%s: waiting for vif %u of a "
-					"guest named %s", p->name, p->devid,
-					p->domain);
-			else
-				XN_LOG(NOTICE, "%s: waiting for vif %u of "
-					"domid %ld", p->name, p->devid,
-					p->domid_arg);
+		if (!p->wait_logged && !p->claim_logged && !p->foreign_logged) {
+			xennet_back_wait_log(p);
+			p->wait_logged = true;
 		}
-		p->wait_logged = true;
 		return;
 	}
 	/* The toolstack removed the vif: never recreate its directory, and
