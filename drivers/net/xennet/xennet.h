@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
@@ -433,6 +434,26 @@ xennet_tx_buf_pages(unsigned int n, unsigned int size)
 {
 	return RTE_ALIGN_CEIL(n, XENNET_PAGE_SIZE / size) /
 		(XENNET_PAGE_SIZE / size);
+}
+
+/* Signal eventfd @fd; a counter that is already up wakes its reader. */
+static inline void
+xennet_eventfd_kick(int fd)
+{
+	uint64_t one = 1;
+	ssize_t r = write(fd, &one, sizeof(one));
+
+	RTE_SET_USED(r);
+}
+
+/* Reset eventfd @fd (non-blocking: nothing to read is fine). */
+static inline void
+xennet_eventfd_drain(int fd)
+{
+	uint64_t v;
+	ssize_t r = read(fd, &v, sizeof(v));
+
+	RTE_SET_USED(r);
 }
 
 /* Walks an mbuf chain while data is copied in or out of it. */

@@ -112,8 +112,7 @@ xennet_fatal(struct xennet_queue *q, enum xennet_reason r)
 	 */
 	__atomic_store_n(&q->nq, NULL, __ATOMIC_RELEASE);
 	if (__atomic_exchange_n(&p->fatal, r, __ATOMIC_RELAXED) == 0)
-		RTE_SET_USED(write(p->kick_fd, &(uint64_t){ 1 },
-			sizeof(uint64_t)));
+		xennet_eventfd_kick(p->kick_fd);
 }
 
 /* Frontend pools ------------------------------------------------------- */
@@ -385,7 +384,6 @@ xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq,
 	rte_spinlock_t *lock)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	uint64_t one = 1;
 
 	if (q == NULL)
 		return;
@@ -404,7 +402,7 @@ xennet_queue_set(struct xennet_queue *q, struct xennet_nq *nq,
 		epoll_ctl(q->intr_fd, EPOLL_CTL_ADD,
 			xennet_evtchn_fd(nq->evh), &ev);
 		/* A sleeping application re-arms against the new rings. */
-		RTE_SET_USED(write(q->kick_fd, &one, sizeof(one)));
+		xennet_eventfd_kick(q->kick_fd);
 	}
 }
 
@@ -440,10 +438,9 @@ int
 xennet_queue_intr_enable(struct xennet_queue *q)
 {
 	struct xennet_nq *nq = xennet_q_enter(q);
-	uint64_t v;
 	bool work;
 
-	RTE_SET_USED(read(q->kick_fd, &v, sizeof(v)));
+	xennet_eventfd_drain(q->kick_fd);
 	q->intr_armed = true;
 	if (nq == NULL)
 		return 0;	/* attaching a connection kicks */
@@ -463,8 +460,7 @@ xennet_queue_intr_enable(struct xennet_queue *q)
 	xennet_q_leave(q);
 	if (work) {
 		q->st.wakeups++;
-		RTE_SET_USED(write(q->kick_fd, &(uint64_t){ 1 },
-			sizeof(uint64_t)));
+		xennet_eventfd_kick(q->kick_fd);
 	}
 	return 0;
 }

@@ -99,10 +99,8 @@ xennet_ctl_unlock(void)
 void
 xennet_ctl_kick(void)
 {
-	uint64_t one = 1;
-
 	if (xennet_ctl.kick >= 0)
-		RTE_SET_USED(write(xennet_ctl.kick, &one, sizeof(one)));
+		xennet_eventfd_kick(xennet_ctl.kick);
 }
 
 void
@@ -295,7 +293,10 @@ xennet_unclaim(struct xennet_port *p)
 {
 	if (p->claim_fd < 0)
 		return;
-	RTE_SET_USED(ftruncate(p->claim_fd, 0));
+	/* the owner line goes with the lock; a stale one is harmless */
+	if (ftruncate(p->claim_fd, 0) != 0)
+		XN_LOG(DEBUG, "%s: cannot clear claim file: %s", p->name,
+			strerror(errno));
 	close(p->claim_fd);
 	p->claim_fd = -1;
 }
@@ -1454,7 +1455,6 @@ xennet_ctl_main(void *arg)
 	int timeout = -1, n, i, nlsc, nrmv, nnd;
 	struct xennet_hotplug *h;
 	struct xennet_port *p;
-	uint64_t v;
 
 	RTE_SET_USED(arg);
 	while (__atomic_load_n(&xennet_ctl.running, __ATOMIC_ACQUIRE)) {
@@ -1462,7 +1462,7 @@ xennet_ctl_main(void *arg)
 		nlsc = nrmv = nnd = 0;
 		xennet_ctl_lock();
 		if (n > 0 && (pfd[1].revents & POLLIN))
-			RTE_SET_USED(read(xennet_ctl.kick, &v, sizeof(v)));
+			xennet_eventfd_drain(xennet_ctl.kick);
 		xennet_xs_watch_events(XS, xennet_dispatch, NULL);
 		timeout = -1;
 		TAILQ_FOREACH(p, &xennet_ctl.ports, next) {
