@@ -38,6 +38,9 @@ SCENARIOS = {
     "backend_restart": (True, 300, "9: backend testpmd replaced (SIGTERM, then "
                         "SIGKILL) under a pinging Linux guest: resume time, "
                         "states stay Connected"),
+    "offloads": (True, 360, "12: scenario 4 with LRO, scatter and MTU 9000: "
+                 "netfront's TSO frames cross whole (GSO extras both ports), "
+                 "9000-byte pings, 64 MiB TCP sha256"),
 }
 ORDER = list(SCENARIOS)
 
