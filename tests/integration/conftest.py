@@ -118,14 +118,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 class Proc:
     """A pktcheck process running as a domain, in its own process group."""
 
-    def __init__(self, name, argv, env, log_path):
+    def __init__(self, name, argv, env, log_path, stdin=False):
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.popen = subprocess.Popen(argv, env=env, stdout=self._log,
                                       stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL,
+                                      stdin=subprocess.PIPE if stdin
+                                      else subprocess.DEVNULL,
                                       start_new_session=True)
         self.pid = self.popen.pid
         _LIVE.append(self)
@@ -205,6 +206,8 @@ class Proc:
     def close(self):
         if self.alive():
             self.kill()
+        if self.popen.stdin is not None:
+            self.popen.stdin.close()
         self._log.close()
 
     def tail(self, n=60, width=400):
@@ -307,9 +310,9 @@ class Machine:
         return env
 
     def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None,
-              exe=PKTCHECK):
+              exe=PKTCHECK, stdin=False):
         """pktcheck (or exe) as domain dom with --vdev each of vdevs, then
-        args.
+        args; stdin=True gives it a pipe (Proc.popen.stdin).
 
         dom "0" (the backend domain) runs on core 0, guests on core 1.
         """
@@ -328,7 +331,7 @@ class Machine:
         argv += ["--vdev=%s" % v for v in vdevs]
         argv += ["--"] + [str(a) for a in args]
         p = Proc(name, argv, self.domain_env(str(dom)),
-                 os.path.join(self.log_dir, "%s.log" % name))
+                 os.path.join(self.log_dir, "%s.log" % name), stdin=stdin)
         self.procs.append(p)
         return p
 
