@@ -10,8 +10,8 @@
  * unchanged with --no-mac-updating (a wire between two guests, which then
  * see each other's MACs). Works with xennet ports of either role
  * and any other DPDK port. Prints per-port counters periodically and on
- * exit; SIGINT/SIGTERM close the ports cleanly, so xennet peers see the
- * vif go Closing/Closed instead of vanishing.
+ * exit; SIGINT/SIGTERM close the ports cleanly (a xennet backend port
+ * unmaps the rings and leaves its vif Connected for the next backend).
  */
 
 #include <getopt.h>

@@ -309,6 +309,15 @@ vs_port_setup(uint16_t port)
 	return ret;
 }
 
+/* What waits in the Tx buffer of a port going away is lost, and counted. */
+static void
+vs_txb_drop(struct vs_port *p)
+{
+	p->dropped += p->txb->length;
+	rte_pktmbuf_free_bulk(p->txb->pkts, p->txb->length);
+	p->txb->length = 0;
+}
+
 static void
 vs_port_close(uint16_t port)
 {
@@ -319,10 +328,7 @@ vs_port_close(uint16_t port)
 	if (rte_eth_dev_info_get(port, &info) == 0)
 		dev = info.device;
 	vs_fdb_flush(port, UINT64_MAX);
-	/* what waits in the Tx buffer is lost, and counted */
-	p->dropped += p->txb->length;
-	rte_pktmbuf_free_bulk(p->txb->pkts, p->txb->length);
-	p->txb->length = 0;
+	vs_txb_drop(p);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	if (dev != NULL)
@@ -371,6 +377,7 @@ vs_handle_events(uint64_t now)
 			continue;
 		p->link = false;
 		vs_fdb_flush(port, UINT64_MAX);
+		vs_txb_drop(p);
 		if (vs_hold_s == 0) {
 			printf("xennet-vswitch: port %u (%s) removed\n", port,
 			       p->name);

@@ -94,8 +94,10 @@ class VSwitch:
 
 
 def add_guest(machine, g):
-    machine.create(g)
+    """Guest g with vif 0 (MAC mac_of(g)); its domid."""
+    domid = machine.create(g)
     machine.vif_add(g, "--mac", mac_of(g))
+    return domid
 
 
 def start_peer(machine, g, vs, port):
@@ -338,6 +340,35 @@ def test_tap_uplink(machine):
         assert g2.wait_received(1, host_mac, BCAST)["ok"] == 1
         assert g2.received(host_mac, g1.mac) == {"ok": 0, "bad": 0}
     assert host_mac in vs.macs()[tap]
+    for g in p.values():
+        assert g.proc.stop() == 0
+    assert vs.proc.stop() == 0
+    machine.wait_nothing_held()
+
+
+def test_restart_takes_over(machine):
+    """A switch stopped with SIGTERM leaves the vifs connected; the next
+    one takes them over (a port per vif at start) and the guests, which
+    were not restarted, reach each other again."""
+    vs = VSwitch(machine)
+    p, port, domid = {}, {}, {}
+    for g in ("g1", "g2"):
+        domid[g] = add_guest(machine, g)
+        port[g] = vs.port_added(g)
+        p[g] = start_peer(machine, g, vs, port[g])
+    g1, g2 = p["g1"], p["g2"]
+    g1.send(BCAST, 2)
+    assert g2.wait_received(2, g1.mac, BCAST)["ok"] == 2
+    assert vs.proc.stop() == 0
+    for g in ("g1", "g2"):
+        assert machine.states(domid[g], 0) == (4, 4)
+    vs = VSwitch(machine)
+    for g in ("g1", "g2"):
+        vs.wait_up(vs.port_added(g))
+    g1.send(BCAST, 3)
+    assert g2.wait_received(5, g1.mac, BCAST) == {"ok": 5, "bad": 0}
+    g2.send(g1.mac, 4)
+    assert g1.wait_received(4, g2.mac, g1.mac) == {"ok": 4, "bad": 0}
     for g in p.values():
         assert g.proc.stop() == 0
     assert vs.proc.stop() == 0

@@ -38,6 +38,9 @@ SCENARIOS = {
     "backend_restart": (True, 300, "9: backend testpmd replaced (SIGTERM, then "
                         "SIGKILL) under a pinging Linux guest: resume time, "
                         "states stay Connected"),
+    "vswitch": (True, 420, "10: two Linux guests through xennet-vswitch "
+                "(hotplug mode) in dom0, a third created while it runs "
+                "reaches both, unicast not flooded once learnt"),
 }
 ORDER = list(SCENARIOS)
 
