@@ -128,10 +128,19 @@ vs_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *out)
 
 /* Forwarding database ---------------------------------------------------- */
 
+/* rte_jhash loads the key 4 bytes at a time: a frame's MACs are only
+ * 2-byte aligned, so they are hashed from a copy.
+ */
+union vs_fdb_key {
+	uint64_t align;
+	struct rte_ether_addr mac;
+};
+
 static void
 vs_fdb_learn(const struct rte_ether_addr *mac, uint16_t port, uint64_t now)
 {
-	int32_t pos = rte_hash_add_key(vs_fdb, mac);
+	union vs_fdb_key key = { .mac = *mac };
+	int32_t pos = rte_hash_add_key(vs_fdb, &key);
 
 	if (pos < 0) {
 		vs_ports[port].fdb_full++;
@@ -145,12 +154,13 @@ vs_fdb_learn(const struct rte_ether_addr *mac, uint16_t port, uint64_t now)
 static int
 vs_fdb_lookup(const struct rte_ether_addr *mac, uint64_t now)
 {
-	int32_t pos = rte_hash_lookup(vs_fdb, mac);
+	union vs_fdb_key key = { .mac = *mac };
+	int32_t pos = rte_hash_lookup(vs_fdb, &key);
 
 	if (pos < 0)
 		return -1;
 	if (now - vs_fdb_entries[pos].seen > vs_age_tsc) {
-		rte_hash_del_key(vs_fdb, mac);
+		rte_hash_del_key(vs_fdb, &key);
 		return -1;
 	}
 	return vs_fdb_entries[pos].port;
