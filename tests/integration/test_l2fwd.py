@@ -102,7 +102,10 @@ def test_dpdk_l2fwd_byte_exact(machine):
     guest1 byte for byte, in order."""
     guests(machine)
     fwd = start_l2fwd(machine, "dpdk-l2fwd", False)
-    count = len(SIZES) * 50
+    # l2fwd drops what a full ring refuses (it has no back pressure):
+    # fewer frames than a ring holds (256) are never refused, however the
+    # two guests sharing a core are scheduled.
+    count = len(SIZES) * 25
     echo = machine.spawn("guest2", ["net_xennet0"], *traffic_args(
         "echo", 1, link_timeout=30, duration=120))
     ping = machine.spawn("guest1", ["net_xennet0"], *traffic_args(
