@@ -310,9 +310,9 @@ class Machine:
         return env
 
     def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None,
-              exe=PKTCHECK, stdin=False):
+              exe=PKTCHECK, stdin=False, mem_mb=MEM_MB):
         """pktcheck (or exe) as domain dom with --vdev each of vdevs, then
-        args; stdin=True gives it a pipe (Proc.popen.stdin).
+        args; stdin=True gives it a pipe (Proc.popen.stdin), mem_mb its -m.
 
         dom "0" (the backend domain) runs on core 0, guests on core 1.
         """
@@ -324,7 +324,7 @@ class Machine:
         self.prefixes.append(prefix)
         name = name or "%s-%d" % ("backend" if str(dom) == "0" else
                                   "frontend-" + str(dom), len(self.procs))
-        argv = [exe, "-d", PLUGIN, "--no-pci", "-m", str(MEM_MB),
+        argv = [exe, "-d", PLUGIN, "--no-pci", "-m", str(mem_mb),
                 "--file-prefix", prefix, "--lcores",
                 "0@%d,1@%d" % (core, core), "--log-level", "pmd.net.xennet:info"]
         argv += ["--huge-unlink"] if mem == "huge" else ["--no-huge"]

@@ -18,6 +18,8 @@ BUILD = os.path.abspath(os.environ.get("XENNET_BUILD", os.path.join(
 XENNET_L2FWD = os.path.join(BUILD, "examples", "xennet-l2fwd")
 DPDK_L2FWD = os.path.join(BUILD, "dpdk-examples", "dpdk-l2fwd")
 L2PEER = os.path.join(BUILD, "tests", "integration", "l2peer")
+# Enough for its 4095 mbufs; the hugepages are shared with other tests.
+L2PEER_MEM_MB = 64
 GUEST_MAC = {"guest1": "00:16:3e:00:00:01", "guest2": "00:16:3e:00:00:02"}
 # Distinct backend MACs, so that the source a frame gets tells the port.
 PORT_MAC = ["52:54:00:00:00:10", "52:54:00:00:00:11"]
@@ -51,7 +53,8 @@ def start_l2fwd(machine, app, mac_updating):
 
 def peer(machine, g):
     p = L2Peer(machine.spawn(g, ["net_xennet0"], name="l2peer-" + g,
-                             exe=L2PEER, stdin=True))
+                             exe=L2PEER, stdin=True,
+                             mem_mb=L2PEER_MEM_MB))
     assert p.mac == GUEST_MAC[g]
     p.wait_link()
     return p

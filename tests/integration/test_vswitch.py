@@ -25,6 +25,8 @@ BUILD = os.path.abspath(os.environ.get("XENNET_BUILD", os.path.join(
     os.path.dirname(__file__), "..", "..", "build")))
 VSWITCH = os.path.join(BUILD, "examples", "xennet-vswitch")
 L2PEER = os.path.join(BUILD, "tests", "integration", "l2peer")
+# Enough for its 4095 mbufs; the hugepages are shared with other tests.
+L2PEER_MEM_MB = 64
 TELEMETRY_PY = "/usr/bin/dpdk-telemetry.py"
 BCAST = "ff:ff:ff:ff:ff:ff"
 UNKNOWN = "00:16:3e:00:0f:0f"
@@ -103,7 +105,8 @@ def add_guest(machine, g):
 def start_peer(machine, g, vs, port):
     """An l2peer in guest g, once the switch forwards to its port."""
     p = L2Peer(machine.spawn(g, ["net_xennet0"], name="l2peer-%s-%d" % (
-        g, len(machine.procs)), exe=L2PEER, stdin=True))
+        g, len(machine.procs)), exe=L2PEER, stdin=True,
+        mem_mb=L2PEER_MEM_MB))
     assert p.mac == mac_of(g)
     p.wait_link()
     vs.wait_up(port)
