@@ -9,8 +9,8 @@
 # usage: test-asan.sh ASAN_BUILD_DIR DPDK_SDK_DIR [PYTEST_ARG...]
 #
 # What runs instrumented: the plugin, xenemu's libraries and xenstored,
-# pktcheck and hpecho, DPDK's l3fwd-power (built here from the SDK's
-# examples). Debian's dpdk-testpmd is not: tests that drive it preload gcc's
+# pktcheck, hpecho and l2peer, the examples, DPDK's l3fwd-power and l2fwd
+# (built here from the SDK's examples). Debian's dpdk-testpmd is not: tests that drive it preload gcc's
 # libasan into it (XNIT_TESTPMD_ENV, app/xennet-demo/testpmd.py), so the
 # plugin inside it is checked for memory errors too, but not for leaks:
 # testpmd's own allocations are not instrumented, and LeakSanitizer's scan
@@ -35,7 +35,7 @@ fi
 ninja -C "$build"
 CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -g" \
 LDFLAGS="-fsanitize=address,undefined" DPDK_SDK="$sdk" \
-	buildtools/build-dpdk-examples.sh "$build/dpdk-examples" l3fwd-power
+	buildtools/build-dpdk-examples.sh "$build/dpdk-examples" l3fwd-power l2fwd
 
 logs=$build/sanitizer-logs
 rm -rf "$logs"

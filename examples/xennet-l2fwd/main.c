@@ -5,11 +5,13 @@
 /*
  * xennet-l2fwd: an l2fwd-style appliance. Ports are paired in order (0-1,
  * 2-3, ...) and every frame received on one port is sent out of its pair,
- * unchanged by default (a wire between two guests), or with DPDK l2fwd's
- * MAC rewriting (--mac-updating). Works with xennet ports of either role
+ * with DPDK l2fwd's MAC rewriting by default (destination
+ * 02:00:00:00:00:<output port>, source the output port's MAC), or
+ * unchanged with --no-mac-updating (a wire between two guests, which then
+ * see each other's MACs). Works with xennet ports of either role
  * and any other DPDK port. Prints per-port counters periodically and on
- * exit; SIGINT/SIGTERM close the ports cleanly (a xennet backend leaves
- * the vifs connected for the next backend application).
+ * exit; SIGINT/SIGTERM close the ports cleanly (a xennet backend port
+ * unmaps the rings and leaves its vif Connected for the next backend).
  */
 
 #include <getopt.h>
@@ -30,11 +32,12 @@
 #define RING_SIZE 256
 
 static volatile bool quit;
-static bool mac_updating;
+static bool mac_updating = true;
 static unsigned int stats_period = 1;
 static uint16_t ports[RTE_MAX_ETHPORTS];
 static uint16_t nb_ports;
 static uint64_t tx_dropped[RTE_MAX_ETHPORTS];
+static struct rte_ether_addr port_mac[RTE_MAX_ETHPORTS];
 
 static void
 on_signal(int sig)
@@ -46,10 +49,11 @@ on_signal(int sig)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s [EAL options] -- [--mac-updating] [--stats SECONDS]\n"
+	printf("usage: %s [EAL options] -- [--[no-]mac-updating] [--stats SECONDS]\n"
 	       "  Forwards between port pairs 0-1, 2-3, ...\n"
-	       "  --mac-updating  rewrite MACs as DPDK's l2fwd does\n"
-	       "  --stats N       print counters every N seconds (0: only at exit)\n",
+	       "  --mac-updating     rewrite MACs as DPDK's l2fwd does (default)\n"
+	       "  --no-mac-updating  forward frames unchanged\n"
+	       "  --stats N          print counters every N seconds (0: only at exit)\n",
 	       prog);
 }
 
@@ -58,6 +62,7 @@ parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mac-updating", no_argument, NULL, 'm' },
+		{ "no-mac-updating", no_argument, NULL, 'n' },
 		{ "stats", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -69,6 +74,9 @@ parse_args(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			mac_updating = true;
+			break;
+		case 'n':
+			mac_updating = false;
 			break;
 		case 's':
 			stats_period = strtoul(optarg, &end, 10);
@@ -102,6 +110,8 @@ port_init(uint16_t port, struct rte_mempool *mp)
 		ret = rte_eth_tx_queue_setup(port, 0, nb_txd,
 			rte_eth_dev_socket_id(port), NULL);
 	if (ret == 0)
+		ret = rte_eth_macaddr_get(port, &port_mac[port]);
+	if (ret == 0)
 		ret = rte_eth_promiscuous_enable(port);
 	if (ret == 0)
 		ret = rte_eth_dev_start(port);
@@ -120,7 +130,7 @@ mac_update(struct rte_mbuf *m, uint16_t dst_port)
 	memset(&eh->dst_addr, 0, sizeof(eh->dst_addr));
 	eh->dst_addr.addr_bytes[0] = 0x02;
 	eh->dst_addr.addr_bytes[5] = dst_port;
-	rte_eth_macaddr_get(dst_port, &eh->src_addr);
+	rte_ether_addr_copy(&port_mac[dst_port], &eh->src_addr);
 }
 
 static void

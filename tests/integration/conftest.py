@@ -118,14 +118,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 class Proc:
     """A pktcheck process running as a domain, in its own process group."""
 
-    def __init__(self, name, argv, env, log_path):
+    def __init__(self, name, argv, env, log_path, stdin=False):
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.popen = subprocess.Popen(argv, env=env, stdout=self._log,
                                       stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL,
+                                      stdin=subprocess.PIPE if stdin
+                                      else subprocess.DEVNULL,
                                       start_new_session=True)
         self.pid = self.popen.pid
         _LIVE.append(self)
@@ -205,6 +206,8 @@ class Proc:
     def close(self):
         if self.alive():
             self.kill()
+        if self.popen.stdin is not None:
+            self.popen.stdin.close()
         self._log.close()
 
     def tail(self, n=60, width=400):
@@ -307,9 +310,10 @@ class Machine:
         return env
 
     def spawn(self, dom, vdevs, *args, core=None, mem=None, name=None,
-              exe=PKTCHECK, eal=(), env=None, wrap=()):
+              exe=PKTCHECK, eal=(), env=None, wrap=(), stdin=False,
+              mem_mb=MEM_MB):
         """pktcheck (or exe) as domain dom with --vdev each of vdevs, then
-        args.
+        args; stdin=True gives it a pipe (Proc.popen.stdin), mem_mb its -m.
 
         dom "0" (the backend domain) runs on core 0, guests on core 1.
         eal: more EAL arguments (a later --log-level wins); env: variables
@@ -324,7 +328,7 @@ class Machine:
         self.prefixes.append(prefix)
         name = name or "%s-%d" % ("backend" if str(dom) == "0" else
                                   "frontend-" + str(dom), len(self.procs))
-        argv = [exe, "-d", PLUGIN, "--no-pci", "-m", str(MEM_MB),
+        argv = [exe, "-d", PLUGIN, "--no-pci", "-m", str(mem_mb),
                 "--file-prefix", prefix, "--lcores",
                 "0@%d,1@%d" % (core, core), "--log-level", "pmd.net.xennet:info"]
         argv += ["--huge-unlink"] if mem == "huge" else ["--no-huge"]
@@ -337,7 +341,7 @@ class Machine:
             else:
                 penv[k] = v
         p = Proc(name, argv, penv,
-                 os.path.join(self.log_dir, "%s.log" % name))
+                 os.path.join(self.log_dir, "%s.log" % name), stdin=stdin)
         self.procs.append(p)
         return p
 

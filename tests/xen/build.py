@@ -349,7 +349,7 @@ def find_plugin(builddir):
 def find_examples(builddir):
     ex = []
     d = os.path.join(builddir, "examples")
-    for n in ("xennet-l2fwd",):
+    for n in ("xennet-l2fwd", "xennet-vswitch"):
         for cand in (os.path.join(d, n), os.path.join(d, n, n)):
             if os.path.isfile(cand) and os.access(cand, os.X_OK):
                 ex.append(cand)

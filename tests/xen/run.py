@@ -38,6 +38,9 @@ SCENARIOS = {
     "backend_restart": (True, 300, "9: backend testpmd replaced (SIGTERM, then "
                         "SIGKILL) under a pinging Linux guest: resume time, "
                         "states stay Connected"),
+    "vswitch": (True, 420, "10: two Linux guests through xennet-vswitch "
+                "(hotplug mode) in dom0, a third created while it runs "
+                "reaches both, unicast not flooded once learnt"),
     "offloads": (True, 360, "12: scenario 4 with LRO, scatter and MTU 9000: "
                  "netfront's TSO frames cross whole (GSO extras both ports), "
                  "9000-byte pings, 64 MiB TCP sha256"),
