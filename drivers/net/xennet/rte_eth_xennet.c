@@ -999,6 +999,35 @@ xennet_promisc_nop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * The link set down by the application: the port's link stays down until
+ * it is set up again; a backend also says so to the guest in the vif's
+ * carrier key.
+ */
+static int
+xennet_set_link_state(struct rte_eth_dev *dev, bool down)
+{
+	struct xennet_port *p = dev->data->dev_private;
+
+	xennet_ctl_lock();
+	p->admin_down = down;
+	xennet_ctl_port_changed(p);
+	xennet_ctl_unlock();
+	return 0;
+}
+
+static int
+xennet_dev_set_link_down(struct rte_eth_dev *dev)
+{
+	return xennet_set_link_state(dev, true);
+}
+
+static int
+xennet_dev_set_link_up(struct rte_eth_dev *dev)
+{
+	return xennet_set_link_state(dev, false);
+}
+
 /* A backend's eth Tx keeps nothing in flight: its copies are done. */
 static int
 xennet_tx_done_cleanup(void *txq, uint32_t free_cnt)
@@ -1017,6 +1046,8 @@ static const struct eth_dev_ops xennet_ops = {
 	.dev_start = xennet_dev_start,
 	.dev_stop = xennet_dev_stop,
 	.dev_close = xennet_dev_close,
+	.dev_set_link_up = xennet_dev_set_link_up,
+	.dev_set_link_down = xennet_dev_set_link_down,
 	.rx_queue_setup = xennet_rx_queue_setup,
 	.tx_queue_setup = xennet_tx_queue_setup,
 	.rx_queue_release = xennet_rx_queue_release,

@@ -262,6 +262,8 @@ struct xennet_port {
 	bool rx_lro;			/* Rx TCP LRO enabled: offer GSO */
 	bool conn_rx_lro;		/* frontend: rx_lro at connect */
 	bool published_lro;		/* backend: in feature-gso-* */
+	bool admin_down;		/* rte_eth_dev_set_link_down() */
+	bool published_down;		/* backend: carrier key says down */
 	uint16_t published_queues;	/* backend: multi-queue-max-queues */
 
 	/* control-path counters */

@@ -228,6 +228,20 @@ xennet_set_link(struct xennet_port *p, bool up)
 	p->lsc_pending = true;
 }
 
+/*
+ * The vif's carrier key (netif.h): absent or anything but "0" is up. The
+ * toolstack may write it, and a backend port writes it when its
+ * application sets the link down or up; a xennet frontend follows it.
+ */
+static bool
+xennet_carrier(const struct xennet_port *p)
+{
+	unsigned long v;
+
+	return xennet_xs_read_uint(XS, &v, "%s/carrier", p->be_path) != 0 ||
+		v != 0;
+}
+
 /* Claims: one server per vif ------------------------------------------- */
 
 /*
@@ -338,9 +352,10 @@ xennet_unbind(struct xennet_port *p)
 
 	xennet_disconnect(p);
 	if (p->watching) {
-		snprintf(path, sizeof(path), "%s/state",
-			p->role == XENNET_ROLE_BACKEND ? p->fe_path :
-							 p->be_path);
+		if (p->role == XENNET_ROLE_BACKEND)
+			snprintf(path, sizeof(path), "%s/state", p->fe_path);
+		else
+			snprintf(path, sizeof(path), "%s", p->be_path);
 		xennet_watch_put(path);
 		p->watching = false;
 	}
@@ -356,6 +371,7 @@ xennet_unbind(struct xennet_port *p)
 	p->peer_state = XenbusStateUnknown;
 	p->refused = false;
 	p->peer_died = false;
+	p->published_down = false;
 	p->bad_state[0] = '\0';
 }
 
@@ -890,8 +906,17 @@ xennet_back_reconcile(struct xennet_port *p)
 		xennet_conn_attach(p, NULL);
 		p->disabled = true;
 	}
+	if (p->admin_down != p->published_down) {
+		const struct xennet_xs_kv carrier = {
+			"carrier", p->admin_down ? "0" : "1"
+		};
+
+		if (xennet_xs_write_keys(XS, p->be_path, &carrier, 1) == 0)
+			p->published_down = p->admin_down;
+	}
 	xennet_set_link(p, p->state == XenbusStateConnected &&
-		p->conn != NULL && !p->disabled);
+		p->conn != NULL && !p->disabled && !p->admin_down &&
+		xennet_carrier(p));
 }
 
 /* Frontend ------------------------------------------------------------- */
@@ -920,7 +945,8 @@ xennet_front_bind(struct xennet_port *p)
 	if (xennet_claim(p, p->be_path) != 0)
 		return -EBUSY;
 	p->peer_domid = be_id;
-	snprintf(path, sizeof(path), "%s/state", p->be_path);
+	/* the backend's directory: its state and its carrier */
+	snprintf(path, sizeof(path), "%s", p->be_path);
 	if (xennet_watch_get(path) != 0) {
 		xennet_unclaim(p);
 		p->peer_domid = -1;
@@ -1208,7 +1234,8 @@ xennet_front_reconcile(struct xennet_port *p)
 		break;
 	}
 	xennet_set_link(p, p->state == XenbusStateConnected &&
-		be == XenbusStateConnected && p->started);
+		be == XenbusStateConnected && p->started && !p->admin_down &&
+		xennet_carrier(p));
 }
 
 /* Control thread ------------------------------------------------------- */
