@@ -66,6 +66,7 @@ def test_deb_installs_loads_without_d_and_removes(tmp_path):
     with debpkg.Installed(path) as pkg:
         assert debpkg.status() == "ii"
         for f in (plugin, "/usr/bin/xenemu", "/usr/bin/xennet-l2fwd",
+                  "/usr/bin/xennet-vswitch",
                   "/etc/xen/scripts/vif-xennet",
                   os.path.join(libexec, "libxengnttab.so.1"),
                   os.path.join(libexec, "libxenevtchn.so.1"),
@@ -74,7 +75,8 @@ def test_deb_installs_loads_without_d_and_removes(tmp_path):
                   "/usr/share/doc/xennet/html/index.html",
                   "/usr/share/doc/xennet/html/nics/xennet.html",
                   "/usr/share/man/man1/xenemu.1.gz",
-                  "/usr/share/man/man1/xennet-l2fwd.1.gz"):
+                  "/usr/share/man/man1/xennet-l2fwd.1.gz",
+                  "/usr/share/man/man1/xennet-vswitch.1.gz"):
             assert f in pkg.files and os.path.exists(f), f
         # Only xenemu's LD_LIBRARY_PATH finds the drop-in Xen libraries.
         assert not [f for f in pkg.files

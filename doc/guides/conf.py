@@ -26,4 +26,7 @@ man_pages = [
      [author], 1),
     ("sample_app_ug/xennet_l2fwd", "xennet-l2fwd",
      "forward frames between pairs of DPDK ports", [author], 1),
+    ("sample_app_ug/xennet_vswitch", "xennet-vswitch",
+     "a learning Ethernet switch for the guests of a Xen driver domain",
+     [author], 1),
 ]
