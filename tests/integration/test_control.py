@@ -33,10 +33,13 @@ def testpmd(machine, monkeypatch):
     started = []
 
     def start(dom, vdev, core, name, extra=()):
-        t = tpmd.TestPmd(XENEMU_BIN, dom, name, PLUGIN, [vdev],
-                    "0@%d,1@%d" % (core, core), machine.mem_mode,
-                    log=os.path.join(machine.dir, name + ".log"),
-                    extra=extra)
+        # The name is the file prefix: one of this run's own, so that a
+        # suite running beside this one cannot take it.
+        t = tpmd.TestPmd(XENEMU_BIN, dom, "%s-%d" % (name, os.getpid()),
+                         PLUGIN, [vdev], "0@%d,1@%d" % (core, core),
+                         machine.mem_mode,
+                         log=os.path.join(machine.dir, name + ".log"),
+                         extra=extra)
         started.append(t)
         return t
     yield start

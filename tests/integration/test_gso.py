@@ -107,7 +107,7 @@ def test_gso_through_testpmd(machine, guest, monkeypatch):
     machine.vif_add("guest2")
     monkeypatch.setenv("XENEMU_DIR", machine.dir)
     monkeypatch.setenv("XENNET_BUILD", BUILD)
-    sw = tpmd.TestPmd(XENEMU_BIN, 0, "switch", PLUGIN, [
+    sw = tpmd.TestPmd(XENEMU_BIN, 0, "switch-%d" % os.getpid(), PLUGIN, [
         "net_xennet0,role=backend,domain=guest1",
         "net_xennet1,role=backend,domain=guest2"], "0@0,1@0",
         machine.mem_mode, log=os.path.join(machine.dir, "switch.log"),
