@@ -101,7 +101,7 @@ gwait() {
 gexec() {
 	_d=$(gdir "$1")/data/agent; _to=$2; shift 2
 	_s=$(( $(xenstore-read $_d/seq 2>/dev/null || echo 0) + 1 ))
-	xenstore-write $_d/cmd "$*" $_d/seq $_s
+	xenstore-write -- $_d/cmd "$*" $_d/seq $_s
 	# poll every 0.1 s for 3 s, then every 0.5 s: fewer short-lived
 	# processes in dom0 (they occasionally crash under TCG, see README)
 	_i=0; _max=$((30 + (_to - 3) * 2))
