@@ -10,8 +10,10 @@
 # guest read its name, so the port is named by domid.  The guest is
 # destroyed: the backend goes Closed, devd runs vif-xennet offline and
 # removes the backend directory, which xl destroy waits for.
-# One guest, not two through a testpmd switch: with four domains on the two
-# CPUs, processes crashed in all of them (doc/guides/xen-harness.rst).
+# One guest, not two through a testpmd switch: with a backend in a driver
+# domain, short-lived processes crash in dom0 and the guests under TCG
+# (doc/guides/xen-harness.rst); the fewer of them a scenario needs, the
+# fewer fail it.
 . /xn/lib.sh
 require_xennet
 surrogate && fail "no surrogate for the driver domain scenario"
