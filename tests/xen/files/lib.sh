@@ -109,10 +109,13 @@ gexec() {
 		_i=$((_i + 1)); [ $_i -gt $_max ] && { say "gexec $1 '$*': no answer in ${_to}s"; return 124; }
 		[ $_i -le 30 ] && sleep 0.1 || sleep 0.5
 	done
-	# the agent stores the output without its last newline
-	_o=$(xenstore-read -R $_d/out 2>/dev/null)
+	# the agent stores the output without its last newline; a read that
+	# fails (a process crash under TCG, see the harness guide) says so
+	_o=$(xenstore-read -R $_d/out 2>/dev/null) ||
+		{ _rc=$?; say "gexec $1: reading the answer failed (exit $_rc)"; return 125; }
 	[ -z "$_o" ] || printf '%s\n' "$_o"
-	return "$(xenstore-read $_d/rc)"
+	_rc=$(xenstore-read $_d/rc) || { say "gexec $1: reading rc failed"; return 125; }
+	return "$_rc"
 }
 gdestroy() {
 	_t=$(up); xl destroy "$1" || return 1

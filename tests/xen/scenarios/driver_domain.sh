@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Scenario 10: the xennet backend in a driver domain.  A PV domain "drv"
+# Scenario 11: the xennet backend in a driver domain.  A PV domain "drv"
 # (driver_domain = 1) runs `xl devd` and testpmd with a hotplug=1 backend
 # vdev answering ARP and ICMP (icmpecho); a Linux guest whose vif says
 # backend=drv is created after it.  dom0 runs no backend at all: the vif's

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Scenario 11: hotplug mode with guests that come later.  testpmd in dom0
+# Scenario 10: hotplug mode with guests that come later.  testpmd in dom0
 # starts with one backend vdev in hotplug mode (hotplug=1) while no guest
 # exists: it has no port.  Two Linux guests are created afterwards; each
 # vif must become a port named after its guest (net_xennet0_<guest>_0,
