@@ -26,7 +26,7 @@ SCENARIOS = {
     "xennetfront_linuxback": (True, 200, "2: xennet frontend (testpmd icmpecho) "
                               "-> Linux netback, 500 pings"),
     "xennet_both": (True, 240, "3: xennet frontend <-> xennet backend, counters"),
-    "switch": (True, 300, "4: two Linux guests through a testpmd switch in dom0, "
+    "switch": (True, 600, "4: two Linux guests through a testpmd switch in dom0, "
                "ping + 64 MiB TCP sha256"),
     "lifecycle": (True, 300, "5: destroy/create the guest 3x under a running backend"),
     "hotplug": (True, 240, "6: network-detach under traffic, network-attach"),
