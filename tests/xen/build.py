@@ -10,7 +10,8 @@ Everything comes from Debian 12 packages fetched with ``apt-get download``
   dom0.cpio.gz   dom0 initramfs: busybox, Xen toolstack (xl, xenstored,
                  xenconsoled...), kernel modules, DPDK payload, hotplug
                  scripts, scenario scripts, and the guest kernel (gzip'ed ELF
-                 vmlinux, fast for libxenguest) + guest initramfs images.
+                 vmlinux, fast for libxenguest) + guest initramfs images
+                 (Linux netfront guest, DPDK guest, driver domain).
 
 Two cache levels under <builddir>/xen-cache:
   pkgs-<key>/    extracted .debs + vmlinux.gz, keyed by package versions
@@ -440,11 +441,19 @@ def build(builddir, install_deps=False, force=False):
     # --- guest initramfs: DPDK guest (same + testpmd + xennet plugin)
     add_dpdk(g, builddir)
     g.pack(os.path.join(idir, "guest-dpdk.cpio.gz"))
+    # --- driver domain initramfs: the DPDK guest + `xl devd`, which runs
+    # the backend's hotplug script (vif-xennet) in a driver domain
+    xb = os.path.join(x, "usr/lib/xen-%s/bin" % XENV)
+    g.elf_with_libs(os.path.join(xb, "xl"))
+    g.copy(os.path.join(x, "etc/xen/xl.conf"), "/etc/xen/xl.conf")
+    g.copy(VIF_XENNET, "/etc/xen/scripts/vif-xennet", 0o755)
+    for dd in ("var/lib/xen", "var/log/xen", "var/lock", "run/xen"):
+        os.makedirs(g.path(dd), exist_ok=True)
+    g.pack(os.path.join(idir, "guest-dd.cpio.gz"))
 
     # --- dom0 initramfs
     d = Root(os.path.join(work, "dom0"), x, kver)
     d.modules(DOM0_MODS)
-    xb = os.path.join(x, "usr/lib/xen-%s/bin" % XENV)
     for b in ("xl", "xenstored", "xenconsoled", "xenconsole", "xen-init-dom0",
               "libxl-save-helper", "xenstore-control", "lsevtchn"):
         d.elf_with_libs(os.path.join(xb, b))
@@ -465,6 +474,7 @@ def build(builddir, install_deps=False, force=False):
     d.copy(os.path.join(pdir, "vmlinux.gz"), "/xn/guest/vmlinux.gz")
     d.copy(os.path.join(idir, "guest-linux.cpio.gz"), "/xn/guest/linux.cpio.gz")
     d.copy(os.path.join(idir, "guest-dpdk.cpio.gz"), "/xn/guest/dpdk.cpio.gz")
+    d.copy(os.path.join(idir, "guest-dd.cpio.gz"), "/xn/guest/dd.cpio.gz")
     d.write("/xn/build-info", "kver=%s\nplugin=%s\nxen=%s\n" %
             (kver, "yes" if plugin else "no", vers["xen-hypervisor-%s-amd64" % XENV]))
     d.pack(os.path.join(idir, "dom0.cpio.gz"))
@@ -483,7 +493,7 @@ def build(builddir, install_deps=False, force=False):
         json.dump(info, f, indent=1)
     sizes = ", ".join("%s %.1f MB" % (n, os.path.getsize(os.path.join(idir, n)) / 1e6)
                       for n in ("xen", "vmlinuz", "dom0.cpio.gz", "guest-linux.cpio.gz",
-                                "guest-dpdk.cpio.gz"))
+                                "guest-dpdk.cpio.gz", "guest-dd.cpio.gz"))
     log("built %s in %.1fs: %s; plugin: %s" % (idir, time.time() - t0, sizes,
                                                plugin or "absent"))
     return info

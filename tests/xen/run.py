@@ -26,7 +26,7 @@ SCENARIOS = {
     "xennetfront_linuxback": (True, 200, "2: xennet frontend (testpmd icmpecho) "
                               "-> Linux netback, 500 pings"),
     "xennet_both": (True, 240, "3: xennet frontend <-> xennet backend, counters"),
-    "switch": (True, 300, "4: two Linux guests through a testpmd switch in dom0, "
+    "switch": (True, 600, "4: two Linux guests through a testpmd switch in dom0, "
                "ping + 64 MiB TCP sha256"),
     "lifecycle": (True, 300, "5: destroy/create the guest 3x under a running backend"),
     "hotplug": (True, 240, "6: network-detach under traffic, network-attach"),
@@ -38,19 +38,27 @@ SCENARIOS = {
     "backend_restart": (True, 300, "9: backend testpmd replaced (SIGTERM, then "
                         "SIGKILL) under a pinging Linux guest: resume time, "
                         "states stay Connected"),
-    "vswitch": (True, 420, "10: two Linux guests through xennet-vswitch "
+    "hotplug_late": (True, 300, "10: hotplug=1 backend in dom0 started before any "
+                     "guest; two later guests get named ports, ping + 4 MiB TCP"),
+    "vswitch": (True, 420, "12: two Linux guests through xennet-vswitch "
                 "(hotplug mode) in dom0, a third created while it runs "
                 "reaches both, unicast not flooded once learnt"),
-    "offloads": (True, 360, "12: scenario 4 with LRO, scatter and MTU 9000: "
+    "offloads": (True, 360, "13: scenario 4 with LRO, scatter and MTU 9000: "
                  "netfront's TSO frames cross whole (GSO extras both ports), "
                  "9000-byte pings, 64 MiB TCP sha256"),
+    "driver_domain": (True, 360, "11: backend (testpmd icmpecho, hotplug=1) + xl devd "
+                      "in a PV driver domain, a guest with backend=<dd>: 500 pings"),
 }
 # Scenarios that only `run.py -s NAME` runs, not the default set (and so
-# not `make test`), with why.
+# not `make test`), with why. driver_domain would come last otherwise:
+# while it runs, processes crash far more often in every domain
+# (doc/guides/xen-harness.rst).
 NOT_DEFAULT = {
     "vswitch": "its one real-Xen run (stop 13) hit the time limit after the "
                "third guest's xl create: the vif never connected; not yet "
                "explained",
+    "driver_domain": "has not passed yet: processes crash under TCG in the "
+                     "driver domain (doc/guides/xen-harness.rst, Limits)",
 }
 ORDER = [n for n in SCENARIOS if n not in NOT_DEFAULT]
 

@@ -101,7 +101,7 @@ gwait() {
 gexec() {
 	_d=$(gdir "$1")/data/agent; _to=$2; shift 2
 	_s=$(( $(xenstore-read $_d/seq 2>/dev/null || echo 0) + 1 ))
-	xenstore-write $_d/cmd "$*" $_d/seq $_s
+	xenstore-write -- $_d/cmd "$*" $_d/seq $_s
 	# poll every 0.1 s for 3 s, then every 0.5 s: fewer short-lived
 	# processes in dom0 (they occasionally crash under TCG, see README)
 	_i=0; _max=$((30 + (_to - 3) * 2))
@@ -109,10 +109,13 @@ gexec() {
 		_i=$((_i + 1)); [ $_i -gt $_max ] && { say "gexec $1 '$*': no answer in ${_to}s"; return 124; }
 		[ $_i -le 30 ] && sleep 0.1 || sleep 0.5
 	done
-	# the agent stores the output without its last newline
-	_o=$(xenstore-read -R $_d/out 2>/dev/null)
+	# the agent stores the output without its last newline; a read that
+	# fails (a process crash under TCG, see the harness guide) says so
+	_o=$(xenstore-read -R $_d/out 2>/dev/null) ||
+		{ _rc=$?; say "gexec $1: reading the answer failed (exit $_rc)"; return 125; }
 	[ -z "$_o" ] || printf '%s\n' "$_o"
-	return "$(xenstore-read $_d/rc)"
+	_rc=$(xenstore-read $_d/rc) || { say "gexec $1: reading rc failed"; return 125; }
+	return "$_rc"
 }
 gdestroy() {
 	_t=$(up); xl destroy "$1" || return 1
@@ -120,8 +123,9 @@ gdestroy() {
 }
 # no domain but dom0 left, no zombie ("(null)"/dying) domain either
 no_guests() { [ "$(xl list | awk 'NR>1 && $2 != 0' | wc -l)" = 0 ]; }
+# newest first: a driver domain goes after the guests it serves
 destroy_all() {
-	for _dm in $(xl list | awk 'NR>1 && $2 != 0 {print $2}'); do
+	for _dm in $(xl list | awk 'NR>1 && $2 != 0 {print $2}' | sort -rn); do
 		xl destroy "$_dm" 2>/dev/null
 	done
 	wait_for 100 no_guests
@@ -247,6 +251,16 @@ snmp() {
 	awk -v p="$1:" -v f="$2" '$1 == p { if (!n++) { for (i = 2; i <= NF; i++) if ($i == f) k = i } else print $k }' /proc/net/snmp
 }
 
+# nc_sink PORT FILE: a TCP sink (busybox nc) writing to FILE, in the
+# background; returns once it listens (busybox nc listens on an IPv6
+# socket: /proc/net/tcp6), 1 if it does not
+nc_sink() {
+	(sleep 100000 | nc -l -p $1 > $2) </dev/null >/dev/null 2>&1 &
+	_hp=$(printf ':%04X' $1)
+	wait_for 100 "awk '\$4 == \"0A\" && \$2 ~ /$_hp\$/ {f = 1} END {exit !f}' /proc/net/tcp /proc/net/tcp6" ||
+		{ echo "nc -l -p $1 is not listening"; return 1; }
+}
+
 # ------------------------------------------------------------------ scenario helpers
 surrogate() { grep -qw 'xn.surrogate=1' /proc/cmdline; }
 # require_backend_mode: xennet backend in dom0 needs xen-netback absent (it
@@ -278,4 +292,25 @@ tp_qstats() {
 qstat() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2_q$3_packets=//p"; }
 tp_link() {
 	tp_cmd $1 "show port info $2" | awk '/Link status:/ {print $3}'
+}
+# tp_ports NAME: "PORT_ID NAME" of every port testpmd NAME has
+tp_ports() {
+	tp_cmd $1 "show port summary all" | awk '$1 ~ /^[0-9]+$/ {print $1, $3}'
+}
+# tp_wait_ports NAME N [SECONDS]: wait (1 s polls) until testpmd NAME has N ports
+tp_wait_ports() {
+	_tw=${3:-60}
+	while [ "$(tp_ports $1 | wc -l)" -lt $2 ]; do
+		_tw=$((_tw - 1)); [ $_tw -ge 0 ] || return 1; sleep 1
+	done
+}
+# tp_take_hotplugged NAME PORTNAME: set up, start and forward the ports a
+# hotplug=1 vdev made: testpmd leaves a port that appears
+# (RTE_ETH_EVENT_NEW) to "port attach", which sets up every such port once
+# a probe succeeded (PORTNAME, one of them: already probed, which EAL
+# accepts)
+tp_take_hotplugged() {
+	tp_cmd $1 "port attach $2"
+	tp_cmd $1 "port start all"
+	tp_cmd $1 start
 }

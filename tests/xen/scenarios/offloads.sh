@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Scenario 12: offloads towards Linux netfront.  Scenario 4's switch (two
+# Scenario 13: offloads towards Linux netfront.  Scenario 4's switch (two
 # Linux guests through testpmd io forwarding in dom0) with Rx LRO and
 # scattered Rx on the xennet ports and MTU 9000 everywhere: the backend
 # offers feature-sg and feature-gso-tcpv4/v6, netfront takes them, so the

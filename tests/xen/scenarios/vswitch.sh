@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Scenario 10: driver-domain learning switch.  examples/xennet-vswitch in
+# Scenario 12: driver-domain learning switch.  examples/xennet-vswitch in
 # dom0 serves every vif in hotplug mode (a port per vif as it appears) and
 # switches two Linux guests: A pings B.  A third guest created while it
 # runs gets a port and reaches both; unicast between A and C is not
