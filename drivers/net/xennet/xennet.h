@@ -332,27 +332,40 @@ xennet_tx_is_gso(const struct xennet_nq *nq, struct rte_mbuf *m)
 }
 
 /*
- * A TSO frame (RTE_MBUF_F_TX_TCP_SEG) for a peer: false if the peer did
- * not negotiate GSO of its type. Else @e is the GSO extra to send with
- * it, and the TCP checksum field holds the pseudo-header sum over the
- * whole frame, length included: Linux's CHECKSUM_PARTIAL, from which a
- * Linux peer segments it (DPDK's TSO convention leaves the length out).
+ * Put in @m's TCP checksum field (headers at l2_len, l3_len; IPv4 or
+ * RTE_MBUF_F_TX_IPV6) the pseudo-header sum with the length included: a
+ * partial checksum as Linux and DPDK's checksum offload both take it.
  */
-static inline bool
-xennet_tx_gso(struct xennet_queue *q, const struct xennet_nq *nq,
-	struct rte_mbuf *m, struct netif_extra_info *e)
+static inline void
+xennet_tcp_phdr_set(struct rte_mbuf *m)
 {
-	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
-	uint16_t sum;
-	void *ip;
+	void *ip = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
+	uint16_t sum = m->ol_flags & RTE_MBUF_F_TX_IPV6 ?
+		rte_ipv6_phdr_cksum(ip, 0) : rte_ipv4_phdr_cksum(ip, 0);
 
-	if (!(v6 ? nq->peer_gso6 : nq->peer_gso4) || m->tso_segsz == 0 ||
-	    m->data_len < m->l2_len + m->l3_len + sizeof(struct rte_tcp_hdr))
-		return false;
-	ip = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
-	sum = v6 ? rte_ipv6_phdr_cksum(ip, 0) : rte_ipv4_phdr_cksum(ip, 0);
 	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len + m->l3_len +
 		offsetof(struct rte_tcp_hdr, cksum)), &sum, sizeof(sum));
+}
+
+/*
+ * A TSO frame (RTE_MBUF_F_TX_TCP_SEG) for a peer that negotiated GSO of
+ * its type (xennet_tx_is_gso, xennet_tx_needs_sw_gso): false if it has no
+ * segment size or its headers are not in the first segment. Else @e is
+ * the GSO extra to send with it, and the TCP checksum field holds the
+ * pseudo-header sum over the whole frame, length included: Linux's
+ * CHECKSUM_PARTIAL, from which a Linux peer segments it (DPDK's TSO
+ * convention leaves the length out).
+ */
+static inline bool
+xennet_tx_gso(struct xennet_queue *q, struct rte_mbuf *m,
+	struct netif_extra_info *e)
+{
+	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
+
+	if (m->tso_segsz == 0 ||
+	    m->data_len < m->l2_len + m->l3_len + sizeof(struct rte_tcp_hdr))
+		return false;
+	xennet_tcp_phdr_set(m);
 	memset(e, 0, sizeof(*e));
 	e->type = XEN_NETIF_EXTRA_TYPE_GSO;
 	e->u.gso.size = m->tso_segsz;

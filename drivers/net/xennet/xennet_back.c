@@ -233,7 +233,7 @@ xennet_back_put(struct xennet_queue *q, struct xennet_nq *nq,
 	if (b->nsegs + m->nb_segs + slots > q->seg_cap)
 		return XENNET_PUT_LATER;
 	if (is_gso) {
-		if (unlikely(!xennet_tx_gso(q, nq, m, &gso))) {
+		if (unlikely(!xennet_tx_gso(q, m, &gso))) {
 			q->st.errors++;
 			q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
 			b->done[b->ndone++] = m;

@@ -27,10 +27,8 @@ xennet_gso_segment(struct xennet_queue *q, struct rte_mbuf *m,
 	struct rte_mbuf **segs)
 {
 	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
-	struct rte_ipv4_hdr *ip4;
 	uint64_t tx_offload = m->tx_offload;
-	uint16_t sum;
-	void *ip;
+	struct rte_ipv4_hdr *ip4;
 	int n, k;
 
 	n = -EINVAL;
@@ -55,17 +53,13 @@ xennet_gso_segment(struct xennet_queue *q, struct rte_mbuf *m,
 		segs[k]->tx_offload = tx_offload;
 		segs[k]->ol_flags = RTE_MBUF_F_TX_TCP_CKSUM |
 			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
-		ip = rte_pktmbuf_mtod_offset(segs[k], void *, m->l2_len);
 		if (!v6) {
-			ip4 = ip;
+			ip4 = rte_pktmbuf_mtod_offset(segs[k],
+				struct rte_ipv4_hdr *, m->l2_len);
 			ip4->hdr_checksum = 0;
 			ip4->hdr_checksum = rte_ipv4_cksum(ip4);
 		}
-		sum = v6 ? rte_ipv6_phdr_cksum(ip, 0) :
-			rte_ipv4_phdr_cksum(ip, 0);
-		memcpy(rte_pktmbuf_mtod_offset(segs[k], uint8_t *, m->l2_len +
-			m->l3_len + offsetof(struct rte_tcp_hdr, cksum)), &sum,
-			sizeof(sum));
+		xennet_tcp_phdr_set(segs[k]);
 	}
 	return n;
 }
