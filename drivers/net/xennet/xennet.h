@@ -349,8 +349,9 @@ xennet_tcp_phdr_set(struct rte_mbuf *m)
 
 /*
  * A TSO frame (RTE_MBUF_F_TX_TCP_SEG) for a peer that negotiated GSO of
- * its type (xennet_tx_is_gso, xennet_tx_needs_sw_gso): false if it has no
- * segment size or its headers are not in the first segment. Else @e is
+ * its type (xennet_tx_is_gso, xennet_tx_needs_sw_gso): false, counted and
+ * logged, if it has no segment size or its headers are not in the first
+ * segment; the caller drops it. Else @e is
  * the GSO extra to send with it, and the TCP checksum field holds the
  * pseudo-header sum over the whole frame, length included: Linux's
  * CHECKSUM_PARTIAL, from which a Linux peer segments it (DPDK's TSO
@@ -362,9 +363,15 @@ xennet_tx_gso(struct xennet_queue *q, struct rte_mbuf *m,
 {
 	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
 
-	if (m->tso_segsz == 0 ||
-	    m->data_len < m->l2_len + m->l3_len + sizeof(struct rte_tcp_hdr))
+	if (unlikely(m->tso_segsz == 0 || m->data_len < m->l2_len +
+		     m->l3_len + sizeof(struct rte_tcp_hdr))) {
+		q->st.errors++;
+		q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
+		XN_LOG_RL(WARNING, "%s: dropping a TSO frame without a segment "
+			"size or with headers past its first segment",
+			q->port->name);
 		return false;
+	}
 	xennet_tcp_phdr_set(m);
 	memset(e, 0, sizeof(*e));
 	e->type = XEN_NETIF_EXTRA_TYPE_GSO;

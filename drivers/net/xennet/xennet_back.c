@@ -234,8 +234,6 @@ xennet_back_put(struct xennet_queue *q, struct xennet_nq *nq,
 		return XENNET_PUT_LATER;
 	if (is_gso) {
 		if (unlikely(!xennet_tx_gso(q, m, &gso))) {
-			q->st.errors++;
-			q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
 			b->done[b->ndone++] = m;
 			return XENNET_PUT_DROP;
 		}

@@ -101,8 +101,6 @@ xennet_front_put(struct xennet_queue *q, struct xennet_nq *nq,
 	/* before the copy: a checksum completed here is in it */
 	if (is_gso) {
 		if (unlikely(!xennet_tx_gso(q, m, &gso))) {
-			q->st.errors++;
-			q->st.reason[XENNET_R_GSO_UNSUPPORTED]++;
 			rte_pktmbuf_free(m);
 			return XENNET_PUT_DROP;
 		}
